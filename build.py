@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""情報セキュリティポリシーの検査と、公開版・庁内版の作成。 The one entry point.
+
+    python3 build.py            両方の版を作る (both editions)
+    python3 build.py test       テストを実行する (run the tests)
+    python3 build.py check      すべての文書を検査する。版は作らない (check only)
+    python3 build.py public | restricted | all  [--src DIR] [--out DIR] [-j N]
+
+On its first run it creates ``.venv`` from ``pyproject.toml`` with the standard library's venv
+and pip, then runs itself again inside it; later runs start at once. Everything else is a thin
+command line over ``policy.runner``, whose functions return results that tests check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+STAMP = VENV / ".policy-installed"
+COMMANDS = ("all", "check", "public", "restricted", "test")
+
+
+def _wanted_stamp() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def _inside_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def _bootstrap() -> None:
+    """Create or refresh .venv when pyproject.toml changed, then re-run this file inside it."""
+    if not (STAMP.exists() and STAMP.read_text().strip() == _wanted_stamp()
+            and VENV_PYTHON.exists()):
+        print("準備中: .venv を作り、必要なパッケージを入れています（初回のみ、数分かかります）\n"
+              "Setting up .venv with the packages from pyproject.toml (first run only)",
+              file=sys.stderr)
+        if not VENV_PYTHON.exists():
+            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        install = [str(VENV_PYTHON), "-m", "pip", "install", "--quiet",
+                   "--disable-pip-version-check", "-e", f"{ROOT}[dev]"]
+        if subprocess.run(install, cwd=ROOT).returncode != 0:
+            print("エラー: パッケージを入れられませんでした。ネットワークと pyproject.toml を"
+                  "確かめてください。\n"
+                  "    [English] Error: the packages could not be installed; check the network"
+                  " and pyproject.toml.", file=sys.stderr)
+            sys.exit(2)
+        STAMP.write_text(_wanted_stamp())
+    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def _parse(argv: list[str]):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python3 build.py",
+        description="情報セキュリティポリシーの検査と版の作成 / check the policy, build editions",
+    )
+    parser.add_argument("command", nargs="?", default="all", choices=COMMANDS,
+                        help="all（既定）, check, public, restricted, test")
+    parser.add_argument("--src", type=Path, default=ROOT / "docs",
+                        help="原稿フォルダ（conf.py のあるフォルダ） / docs tree, default docs/")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="出力先（既定 public/ または restricted/） / output folder")
+    parser.add_argument("-j", "--jobs", type=int, default=0,
+                        help="並列数 / parallel jobs (0: one process)")
+    return parser.parse_known_args(argv)
+
+
+def _print(lines: list[str]) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    args, rest = _parse(argv)
+    if args.command == "test":
+        return subprocess.run([sys.executable, "-m", "pytest", *rest], cwd=ROOT).returncode
+    if rest:
+        print(f"エラー: 解釈できない引数です: {' '.join(rest)}\n"
+              f"    [English] Error: unrecognised arguments: {' '.join(rest)}", file=sys.stderr)
+        return 2
+
+    from policy import runner
+
+    src = args.src.resolve()
+    if not (src / "conf.py").is_file():
+        print(f"エラー: {src} に conf.py がありません。--src には conf.py のあるフォルダを指定して"
+              f"ください。\n    [English] Error: {src} has no conf.py; give --src the folder "
+              "that holds conf.py.", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        result = runner.check(src)
+        _print(result.lines)
+        if result.ok:
+            print("検査を終えました。エラーはありません。 / Check passed.", file=sys.stderr)
+            return 0
+        print(f"検査でエラーが見つかりました（{result.errors} 件）。 / Check failed.",
+              file=sys.stderr)
+        return 1
+
+    editions = ["public", "restricted"] if args.command == "all" else [args.command]
+    if args.out is not None and len(editions) > 1:
+        print("エラー: --out は public か restricted を一つ選んだときに使えます。\n"
+              "    [English] Error: --out needs a single edition (public or restricted).",
+              file=sys.stderr)
+        return 2
+    status = 0
+    defaults = {"public": ROOT / "public", "restricted": ROOT / "restricted"}
+    for edition in editions:
+        out = (args.out or defaults[edition]).resolve()
+        others = [name for name, path in defaults.items() if name != edition and path == out]
+        if others:
+            from policy.messages import render
+
+            print(render("wrong-out", None, edition=edition, out=out, other=others[0]),
+                  file=sys.stderr)
+            status = 1
+            continue
+        result = runner.build_edition(src, out, edition, parallel=args.jobs)
+        _print(result.lines)
+        if result.ok:
+            scanned = f"、監査 {result.audit.files_scanned} ファイル・検出 0 件" if result.audit \
+                else ""
+            print(f"{edition} 版を {out} に出力しました{scanned}。 / "
+                  f"The {edition} edition is in {out}.", file=sys.stderr)
+        else:
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    if not _inside_venv():
+        _bootstrap()
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,28 @@
+"""Sphinx extensions for a city's information security policy.
+
+One module per capability; ``setup`` only wires them together. Load it as ``policy`` in
+``extensions`` of a docs tree's ``conf.py``; ``build.py`` adds staging, the audit and atomic
+publishing on top, but the extension alone already refuses to read or name restricted
+material in a public build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from .edition import setup_edition
+
+__version__ = "0.1.0"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("myst_parser")
+    setup_edition(app)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

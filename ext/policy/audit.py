@@ -1,0 +1,328 @@
+"""The leak audit: the third line of defence, run on a finished public edition before it is
+published.
+
+It shares no code with the filter (``classification.py``, ``edition.py``): it decides on its
+own, from the docs tree's ``conf.py`` and front matter, which sources are restricted, takes
+fingerprints from those sources themselves, and looks for them in every output file. A mistake
+in the filter therefore cannot hide itself here.
+
+Fingerprints:
+
+* text: overlapping character n-grams of the normalised restricted text (Japanese has no
+  spaces, so words cannot be used), minus every n-gram that also occurs in the public sources;
+  winnowing keeps a small, position-independent selection of them, and guarantees that any
+  shared run of at least ``NGRAM + WINDOW - 1`` normalised characters is found;
+* names: restricted document names, folder and file names, labels, titles and defined terms
+  that do not occur in the public sources;
+* bytes: the SHA-256 of every restricted file, compared with every output file.
+
+Structure: no ``_sources/``, ``.doctrees/``, ``.buildinfo``, pickles or doctrees may be in the
+edition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import unicodedata
+import urllib.parse
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from lxml import html as lxml_html
+
+NGRAM = 10
+WINDOW = 6
+#: Shorter titles and terms are too likely to be everyday words to count as fingerprints.
+MIN_NAME = 3
+TEXT_SUFFIXES = {".md", ".rst", ".txt", ".csv", ".py", ".json", ".yaml", ".yml", ".html",
+                 ".xml", ".svg", ".js", ".css", ".po", ".pot", ".tsv"}
+FORBIDDEN_PARTS = {"_sources", ".doctrees", ".buildinfo"}
+FORBIDDEN_SUFFIXES = {".doctree", ".pickle"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One finding: where in the edition, what was found, and where it came from."""
+
+    output: str
+    fragment: str
+    source: str
+    kind: str
+
+
+@dataclass
+class AuditReport:
+    edition: str
+    files_scanned: int = 0
+    restricted_sources: int = 0
+    fingerprints: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.hits
+
+
+# --- which sources are restricted, decided independently -------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rules:
+    levels: tuple[str, ...]
+    rules: Mapping[str, str]
+
+    def is_public(self, relpath: str, text: str | None) -> bool:
+        """Public only if every rule covering the path says the lowest level, at least one
+        covers it, and the file does not declare anything else for itself."""
+        lowest = self.levels[0]
+        covering = [
+            level for key, level in self.rules.items()
+            if key == "" or relpath == key or relpath.startswith(key.rstrip("/") + "/")
+        ]
+        if not covering or any(level != lowest for level in covering):
+            return False
+        if text is not None:
+            declared = re.search(r"^:?classification:?\s*:?\s*(\S+)\s*$", text[:4000], re.M)
+            if declared and declared.group(1).strip("'\"") != lowest:
+                return False
+        return True
+
+
+def _read_rules(srcdir: Path) -> _Rules:
+    from sphinx.config import Config
+
+    config = Config.read(srcdir)
+    namespace = config._raw_config
+    levels = tuple(namespace.get("policy_levels", ("public", "restricted")))
+    raw_rules = namespace.get("policy_classification", {})
+    rules = {str(k).replace("\\", "/").strip().strip("/").removeprefix("./"): str(v)
+             for k, v in dict(raw_rules).items()}
+    return _Rules(levels, rules)
+
+
+def _read_text(path: Path) -> str | None:
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield Path(dirpath, name)
+
+
+# --- normalising and fingerprinting ----------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """NFKC, then letters and digits only: markup, punctuation and spaces vary between a
+    source and its rendering, the words do not."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if ch.isalnum()).lower()
+
+
+def _grams(text: str) -> list[int]:
+    return [hash(text[i:i + NGRAM]) for i in range(len(text) - NGRAM + 1)]
+
+
+def _winnow(hashes: list[int]) -> set[int]:
+    """The minimum hash of every window of WINDOW consecutive n-grams (Schleimer et al.)."""
+    if len(hashes) <= WINDOW:
+        return set(hashes)
+    return {min(hashes[i:i + WINDOW]) for i in range(len(hashes) - WINDOW + 1)}
+
+
+@dataclass
+class _Fingerprints:
+    grams: dict[int, str] = field(default_factory=dict)  # hash -> restricted source
+    names: dict[str, str] = field(default_factory=dict)  # raw token -> source
+    phrases: dict[str, str] = field(default_factory=dict)  # normalised title/term -> source
+    hashes: dict[str, str] = field(default_factory=dict)  # sha256 -> source
+
+    def __len__(self) -> int:
+        return len(self.grams) + len(self.names) + len(self.phrases) + len(self.hashes)
+
+
+_LABEL = re.compile(r"^\s*\((?P<a>[^)\s]+)\)=\s*$|^\.\. _(?P<b>[^:]+):|^\s*:(?:label|name):\s*(?P<c>\S+)",
+                    re.M)
+_HEADING = re.compile(r"^#{1,6}\s+(?P<t>.+?)\s*#*\s*$", re.M)
+_RST_TITLE = re.compile(r"^(?P<t>[^\n]+)\n[=\-~^\"'`#*+]{3,}\s*$", re.M)
+_GLOSSARY = re.compile(r"^[`:]{3,}\{(?:glossary|definition|term)\}(?P<arg>[^\n]*)\n(?P<body>.*?)^[`:]{3,}",
+                       re.M | re.S)
+
+
+def _names_in(text: str) -> tuple[set[str], set[str]]:
+    """Labels (raw tokens) and titles/terms (phrases) written in a restricted source."""
+    labels = {m.group("a") or m.group("b") or m.group("c") for m in _LABEL.finditer(text)}
+    phrases = {m.group("t") for m in _HEADING.finditer(text)}
+    phrases |= {m.group("t") for m in _RST_TITLE.finditer(text)}
+    for block in _GLOSSARY.finditer(text):
+        if block.group("arg").strip():
+            phrases.add(block.group("arg").strip())
+        for line in block.group("body").splitlines():
+            if line and not line[0].isspace() and not line.startswith(":"):
+                phrases.add(line.strip())
+    return {label.strip() for label in labels if label}, phrases
+
+
+def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
+    public_text: list[str] = []
+    public_parts: set[str] = set()
+    restricted: list[tuple[str, Path, str | None]] = []
+    for path in _walk(srcdir):
+        rel = path.relative_to(srcdir).as_posix()
+        if any(part.startswith(".") for part in rel.split("/")):
+            continue
+        text = _read_text(path)
+        if rules.is_public(rel, text):
+            if text is not None:
+                public_text.append(text)
+            public_parts.update(Path(rel).with_suffix("").parts)
+        else:
+            restricted.append((rel, path, text))
+    public_raw = "\n".join(public_text)
+    public_norm = normalise(public_raw)
+    public_grams = set(_grams(public_norm))
+    prints = _Fingerprints()
+    for rel, path, text in restricted:
+        prints.hashes.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), rel)
+        docname = rel.rsplit(".", 1)[0]
+        prints.names.setdefault(docname, rel)
+        for part in Path(docname).parts:
+            if len(part) >= MIN_NAME and part not in public_parts and part not in public_raw:
+                prints.names.setdefault(part, rel)
+        if text is None:
+            continue
+        hashes = [h for h in _grams(normalise(text)) if h not in public_grams]
+        for h in _winnow(hashes):
+            prints.grams.setdefault(h, rel)
+        labels, phrases = _names_in(text)
+        for label in labels:
+            if len(label) >= MIN_NAME and label not in public_raw:
+                prints.names.setdefault(label, rel)
+        for phrase in phrases:
+            norm = normalise(phrase)
+            if len(norm) >= MIN_NAME and norm not in public_norm:
+                prints.phrases.setdefault(norm, rel)
+    return prints, len(restricted), public_norm
+
+
+# --- reading the edition ---------------------------------------------------------------------
+
+
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _texts_of(path: Path, data: bytes) -> list[str]:
+    """Every readable form of an output file: as written, decoded, and, for HTML, its text
+    and attribute values."""
+    if path.name == "objects.inv":
+        head, _, body = data.partition(b"zlib.\n")
+        texts = [head.decode("utf-8", "replace")]
+        try:
+            texts.append(zlib.decompress(body).decode("utf-8", "replace"))
+        except zlib.error:
+            texts.append(body.decode("latin-1"))
+        return texts
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    texts = [raw, html.unescape(raw), urllib.parse.unquote(raw)]
+    if _JSON_ESCAPE.search(raw):
+        texts.append(_JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), raw))
+    if path.suffix.lower() in (".html", ".htm", ".xhtml"):
+        try:
+            tree = lxml_html.fromstring(data)
+        except (etree.ParserError, ValueError):
+            return texts
+        texts.append(" ".join(tree.itertext()))
+        attributes = [value for element in tree.iter() if isinstance(element.tag, str)
+                      for value in element.attrib.values()]
+        texts.append(" ".join(attributes))
+        texts.append(" ".join(urllib.parse.unquote(value) for value in attributes))
+    return texts
+
+
+def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str],
+                  edition: str = "public") -> AuditReport:
+    """Scan every file of a built edition for restricted fingerprints and forbidden files."""
+    out = Path(outdir)
+    src = Path(srcdir)
+    report = AuditReport(edition)
+    rules = _read_rules(src)
+    prints, restricted_count, _public_norm = _fingerprint(src, rules)
+    report.restricted_sources = restricted_count
+    report.fingerprints = len(prints)
+    if restricted_count == 0:
+        report.notes.append("no-restricted-sources")
+    for path in _walk(out):
+        rel = path.relative_to(out).as_posix()
+        report.files_scanned += 1
+        _check_structure(rel, report)
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in prints.hashes:
+            report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
+        name_texts = [rel, urllib.parse.unquote(rel)]
+        _scan(rel, name_texts + _texts_of(path, data), prints, report)
+    return report
+
+
+def _check_structure(rel: str, report: AuditReport) -> None:
+    parts = rel.split("/")
+    for part in parts:
+        if part in FORBIDDEN_PARTS:
+            report.hits.append(Hit(rel, part, "(build structure)", "structure"))
+            return
+    if Path(rel).suffix in FORBIDDEN_SUFFIXES:
+        report.hits.append(Hit(rel, Path(rel).suffix, "(build structure)", "structure"))
+
+
+def _scan(rel: str, texts: list[str], prints: _Fingerprints, report: AuditReport) -> None:
+    found: dict[tuple[str, str], Hit] = {}
+    for text in texts:
+        for token, source in prints.names.items():
+            if token in text and (token, source) not in found:
+                found[(token, source)] = Hit(rel, token, source, "name")
+        norm = normalise(text)
+        for phrase, source in prints.phrases.items():
+            if phrase in norm and (phrase, source) not in found:
+                found[(phrase, source)] = Hit(rel, phrase, source, "title or term")
+        grams = _grams(norm)
+        for index, h in enumerate(grams):
+            source = prints.grams.get(h)
+            if source is not None:
+                fragment = norm[max(0, index - 5):index + NGRAM + 5]
+                if (fragment, source) not in found:
+                    found[(fragment, source)] = Hit(rel, fragment, source, "text")
+    report.hits.extend(found.values())
+
+
+def report_as_json(report: AuditReport) -> str:
+    """The audit report as the web publisher can keep it beside the edition's build log."""
+    return json.dumps(
+        {
+            "edition": report.edition,
+            "files_scanned": report.files_scanned,
+            "restricted_sources": report.restricted_sources,
+            "fingerprints": report.fingerprints,
+            "hits": [hit.__dict__ for hit in report.hits],
+            "notes": report.notes,
+        },
+        ensure_ascii=False,
+        indent=2,
+    )

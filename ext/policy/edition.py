@@ -1,0 +1,590 @@
+"""Editions inside Sphinx: what a build may read, and what a lower-level document may name.
+
+This is the filter (the first two lines of defence); the audit in ``audit.py`` is the third and
+shares no code with it.
+
+1. Never read: at ``config-inited`` every file is classified (``classification.py``) and every
+   document above the edition's level is added to ``exclude_patterns``, so Sphinx never opens
+   it. ``build.py`` goes further and builds the public edition from a staged copy of the tree
+   that holds only public files, so even a path this module forgot cannot be read.
+2. Reject at parse time: in a document of a lower level, constructs that would carry hidden
+   text (``only``, ``ifconfig``, ``restricted``, raw HTML and comments) fail in the directive,
+   before their content is parsed; toctree entries, images, downloads and included files that
+   name a higher-level file fail before Sphinx registers them; references to labels, documents
+   and terms of a higher level fail with the same message in every build.
+
+Everything here is decided by level rank, so a scheme with more levels works unchanged.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.transforms import Transform
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.directives.code import LiteralInclude
+from sphinx.directives.other import Include, Only, TocTree
+from sphinx.domains import Domain
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.tags import Tags
+
+from . import messages
+from .classification import Classification, Scheme, classify_tree
+from .messages import PolicyError, report
+
+_logger = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: Resolvers that turn a reference of another domain into the docname it points at; the
+#: clause and definition modules add theirs. ``(env, reftype, target, refdoc) -> docname``.
+TargetResolver = Callable[[BuildEnvironment, str, str, str], "str | None"]
+_RESOLVERS: dict[str, TargetResolver] = {}
+
+
+def register_target_resolver(domain: str, resolver: TargetResolver) -> None:
+    """Let the edition check follow references of ``domain`` to the document they name."""
+    _RESOLVERS[domain] = resolver
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def _scheme(config: Config) -> Scheme:
+    return Scheme.from_settings(config.policy_levels, config.policy_classification)
+
+
+def _on_config_inited(app: Sphinx, config: Config) -> None:
+    """Classify the tree and exclude what the edition may not read; refuse untrustworthy settings."""
+    scheme = _scheme(config)
+    problems = list(scheme.problems())
+    edition = config.policy_edition
+    if not problems and edition not in scheme.levels:
+        raise PolicyError("unknown-edition", "conf.py", edition=edition, known=scheme.known())
+    for name in config.suppress_warnings:
+        if name == messages.WARNING_TYPE or name.startswith(messages.WARNING_TYPE + "."):
+            raise PolicyError("bad-setting", "conf.py", name="suppress_warnings",
+                              detail=f"{name} (the policy checks cannot be suppressed)")
+    classification = classify_tree(app.srcdir, scheme)
+    problems.extend(classification.problems)
+    if problems:
+        for problem in problems:
+            location = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            _logger.error(messages.render(problem.code, location, **problem.fields),
+                          type=messages.WARNING_TYPE, subtype=problem.code)
+        raise PolicyError("errors-stop-build", count=len(problems))
+
+    roots: dict[str, str] = dict(config.policy_roots)
+    if edition in roots:
+        config.root_doc = roots[edition]
+    if config.root_doc != "index":
+        # The edition's folder still opens at index.html: a page that forwards to its root.
+        config.templates_path = [*config.templates_path, str(TEMPLATES)]
+        config.html_additional_pages = {**config.html_additional_pages,
+                                        "index": "policy-redirect.html"}
+    other_roots = {root for name, root in roots.items() if root != config.root_doc}
+    suffixes = list(config.source_suffix)
+    excluded = classification.excluded(edition)
+    excluded += [root + suffix for root in other_roots for suffix in suffixes]
+    config.exclude_patterns = [*config.exclude_patterns, *excluded]
+    # Copied sources are a leak path of stock Sphinx; no edition publishes them.
+    config.html_copy_source = False
+    config.html_show_sourcelink = False
+    app.policy_classification = classification  # type: ignore[attr-defined]
+
+
+def _on_builder_inited(app: Sphinx) -> None:
+    classification: Classification = app.policy_classification  # type: ignore[attr-defined]
+    app.env.policy_levels = dict(classification.levels)  # type: ignore[attr-defined]
+    # Registered last, so that no extension loaded after this one can put the stock,
+    # fail-open directives back.
+    for name, directive in _GUARDED_DIRECTIVES.items():
+        app.add_directive(name, directive, override=True)
+
+
+# --- levels of documents and files ------------------------------------------------------------
+
+
+def _scheme_of(env: BuildEnvironment) -> Scheme:
+    return _scheme(env.config)
+
+
+def file_level(env: BuildEnvironment, relpath: str) -> str:
+    """The level of a file, by its path relative to the docs tree (present or not)."""
+    known: dict[str, str] = getattr(env, "policy_levels", {})
+    relpath = posixpath.normpath(relpath)
+    if relpath in known:
+        return known[relpath]
+    return _scheme_of(env).level_of_path(relpath)
+
+
+def doc_level(env: BuildEnvironment, docname: str) -> str:
+    """The level of a document, present or not: the highest level any of its file names has."""
+    scheme = _scheme_of(env)
+    levels = [file_level(env, docname + suffix) for suffix in env.config.source_suffix]
+    return max(levels, key=scheme.rank)
+
+
+def higher(env: BuildEnvironment, level: str, than: str) -> bool:
+    scheme = _scheme_of(env)
+    return scheme.rank(level) > scheme.rank(than)
+
+
+def is_lowest(env: BuildEnvironment, docname: str) -> bool:
+    """Whether a document is of the lowest level (public): the strictest rules apply to it."""
+    return doc_level(env, docname) == _scheme_of(env).levels[0]
+
+
+def _outside(env: BuildEnvironment, path: Path) -> bool:
+    srcdir = Path(env.srcdir).resolve()
+    real = path.resolve()
+    return not (real == srcdir or srcdir in real.parents)
+
+
+def file_reachable(env: BuildEnvironment, docname: str, relpath: str) -> bool:
+    """Whether ``docname`` may use the file at ``relpath`` (relative to the docs tree)."""
+    path = Path(env.srcdir, relpath)
+    if relpath.startswith("../") or _outside(env, path):
+        return False
+    source_level = doc_level(env, docname)
+    if higher(env, file_level(env, relpath), source_level):
+        return False
+    if path.exists():
+        real_rel = path.resolve().relative_to(Path(env.srcdir).resolve()).as_posix()
+        if higher(env, file_level(env, real_rel), source_level):
+            return False
+    return True
+
+
+# --- directives that could carry hidden text --------------------------------------------------
+
+
+class _Guarded(SphinxDirective):
+    """Mixin: refuse the directive in a public document before any of its content is parsed."""
+
+    guarded_name = ""
+
+    def refuse_in_public(self) -> list[nodes.Node] | None:
+        if is_lowest(self.env, self.env.docname):
+            report("restricted-inline", self.get_location(), what=self.guarded_name or self.name)
+            return []
+        return None
+
+
+class GuardedOnly(_Guarded, Only):
+    """``only``: refused in public documents; elsewhere evaluated now, and strict about syntax.
+
+    Stock ``only`` is evaluated at write time, after its content has registered labels and
+    terms, and a malformed expression renders the content. Here a false expression means the
+    content is never parsed, and a malformed one is an error.
+    """
+
+    guarded_name = "only"
+
+    def run(self) -> list[nodes.Node]:
+        refused = self.refuse_in_public()
+        if refused is not None:
+            return refused
+        expression = self.arguments[0]
+        tags: Tags = self.env._tags
+        try:
+            keep = tags.eval_condition(expression)
+        except Exception as exc:  # any failure to parse is a doubt: fail closed
+            report("bad-only-expression", self.get_location(), expr=expression, detail=str(exc))
+            return []
+        if not keep:
+            return []
+        return super().run()
+
+
+class GuardedIfconfig(_Guarded):
+    """``ifconfig``: refused in public documents; elsewhere evaluated now against the config."""
+
+    has_content = True
+    required_arguments = 1
+    final_argument_whitespace = True
+    guarded_name = "ifconfig"
+
+    def run(self) -> list[nodes.Node]:
+        refused = self.refuse_in_public()
+        if refused is not None:
+            return refused
+        namespace = {name: self.config[name] for name in self.config._options}
+        try:
+            keep = bool(eval(self.arguments[0], {"__builtins__": {}}, namespace))  # noqa: S307
+        except Exception as exc:
+            report("bad-only-expression", self.get_location(), expr=self.arguments[0],
+                   detail=str(exc))
+            return []
+        if not keep:
+            return []
+        container = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, container,
+                                match_titles=True)
+        return container.children
+
+
+class RestrictedBlock(_Guarded):
+    """``restricted``: marks a passage as restricted; only allowed in restricted documents.
+
+    It exists so that an editor who tries to hide a passage inside a public document is told
+    where such text belongs, instead of having it published.
+    """
+
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    guarded_name = "restricted"
+
+    def run(self) -> list[nodes.Node]:
+        refused = self.refuse_in_public()
+        if refused is not None:
+            return refused
+        container = nodes.container(classes=["policy-restricted-block"])
+        self.set_source_info(container)
+        self.state.nested_parse(self.content, self.content_offset, container)
+        return [container]
+
+
+class GuardedTocTree(TocTree):
+    """``toctree``: an entry that names a higher-level document is refused before Sphinx
+    records it, with the same message whether or not that document is present."""
+
+    def run(self) -> list[nodes.Node]:
+        kept = []
+        for line_number, entry in enumerate(self.content):
+            name = entry.strip()
+            target = name.rsplit("<", 1)[-1].rstrip(">").strip() if name.endswith(">") else name
+            if target and not _is_external(target) and "*" not in target:
+                docname = _docname_for(self.env, target)
+                if higher(self.env, doc_level(self.env, docname),
+                          doc_level(self.env, self.env.docname)):
+                    report("public-refers-restricted",
+                           (self.env.docname, self.content_offset + line_number + 1),
+                           target=target)
+                    continue
+            kept.append(entry)
+        self.content = type(self.content)(kept, self.content.parent)  # type: ignore[call-arg]
+        result = super().run()
+        source_level = doc_level(self.env, self.env.docname)
+        for toctree in _find_toctrees(result):
+            allowed = []
+            for title, ref in toctree["entries"]:
+                if ref and not _is_external(ref) and ref != "self" and higher(
+                    self.env, doc_level(self.env, ref), source_level
+                ):
+                    report("public-refers-restricted", self.get_location(), target=ref)
+                    continue
+                allowed.append((title, ref))
+            toctree["entries"] = allowed
+            toctree["includefiles"] = [r for _t, r in allowed if r in toctree["includefiles"]]
+        return result
+
+
+def _find_toctrees(result: Iterable[nodes.Node]) -> list[addnodes.toctree]:
+    found: list[addnodes.toctree] = []
+    for node in result:
+        if isinstance(node, nodes.Element):
+            found.extend(node.findall(addnodes.toctree))
+    return found
+
+
+def _is_external(target: str) -> bool:
+    return "://" in target or target.startswith("mailto:")
+
+
+def _docname_for(env: BuildEnvironment, target: str) -> str:
+    target = target.removesuffix(".md").removesuffix(".rst")
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    from sphinx.util import docname_join
+
+    return docname_join(env.docname, target)
+
+
+class _FileGuard(SphinxDirective):
+    """Mixin: refuse a directive whose argument names a file the document may not use,
+    before the file is opened."""
+
+    def refuse_file(self, what: str) -> list[nodes.Node] | None:
+        argument = self.arguments[0].strip()
+        if argument.startswith("<") and argument.endswith(">"):
+            return None  # docutils' own standard include files
+        relpath, _abs = self.env.relfn2path(argument, self.env.docname)
+        if not file_reachable(self.env, self.env.docname, relpath):
+            report("public-uses-restricted-file", self.get_location(), path=relpath, what=what)
+            return []
+        return None
+
+
+class GuardedInclude(_FileGuard, Include):
+    """rST ``include`` (MyST's ``{include}`` is checked by ``PublicContentCheck``)."""
+
+    def run(self) -> list[nodes.Node]:
+        refused = self.refuse_file("include")
+        return refused if refused is not None else super().run()
+
+
+class GuardedLiteralInclude(_FileGuard, LiteralInclude):
+    """``literalinclude``: Sphinx reads the file itself and records no docutils dependency."""
+
+    def run(self) -> list[nodes.Node]:
+        refused = self.refuse_file("literalinclude")
+        return refused if refused is not None else super().run()
+
+
+_GUARDED_DIRECTIVES: dict[str, type] = {
+    "include": GuardedInclude,
+    "literalinclude": GuardedLiteralInclude,
+    "only": GuardedOnly,
+    "ifconfig": GuardedIfconfig,
+    "restricted": RestrictedBlock,
+    "toctree": GuardedTocTree,
+}
+
+
+# --- parse-time checks on finished doctrees (before SphinxDomains and the collectors) --------
+
+
+class PublicContentCheck(SphinxTransform):
+    """Remove and report raw HTML, and uses of higher-level files, in lower-level documents.
+
+    Runs at parse time, before ``SphinxDomains`` (priority 850) and before ``doctree-read``,
+    where the image and download collectors would register the files.
+    """
+
+    default_priority = 200
+
+    def apply(self, **kwargs: Any) -> None:
+        env = self.env
+        docname = env.docname
+        if is_lowest(env, docname):
+            for raw in list(self.document.findall(nodes.raw)):
+                what = "HTML コメント <!-- -->" if "<!--" in raw.astext() else "raw HTML"
+                report("restricted-inline", raw, what=what)
+                raw.parent.remove(raw)
+        for image in list(self.document.findall(nodes.image)):
+            uri = image.get("uri", "")
+            if _is_external(uri) or uri.startswith("data:"):
+                continue
+            self._check_file(image, uri, "画像 image")
+        for download in list(self.document.findall(addnodes.download_reference)):
+            target = download.get("reftarget", "")
+            if _is_external(target):
+                continue
+            self._check_file(download, target, "ダウンロード download")
+        deps = self.document.settings.record_dependencies
+        for dep in list(getattr(deps, "list", []) or []):
+            relpath = _relative_to_srcdir(env, dep)
+            if relpath is None or not file_reachable(env, docname, relpath):
+                report("public-uses-restricted-file", (docname, _line_naming(self.document, dep)),
+                       path=relpath or str(dep), what="include")
+
+    def _check_file(self, node: nodes.Element, uri: str, what: str) -> None:
+        env = self.env
+        for candidate in _candidates(uri):
+            relpath, _abs = env.relfn2path(candidate, env.docname)
+            if not file_reachable(env, env.docname, relpath):
+                report("public-uses-restricted-file", node, path=relpath, what=what)
+                if isinstance(node, nodes.image):
+                    node.parent.remove(node)
+                else:
+                    node.replace_self(nodes.inline(node.astext(), node.astext()))
+                return
+
+
+def _candidates(uri: str) -> list[str]:
+    return [uri.replace("*", "")] if "*" in uri else [uri]
+
+
+def _relative_to_srcdir(env: BuildEnvironment, dep: str | bytes) -> str | None:
+    if isinstance(dep, bytes):
+        dep = dep.decode()
+    path = Path(dep)
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    srcdir = Path(env.srcdir).resolve()
+    try:
+        return Path(posixpath.normpath(path.as_posix())).relative_to(srcdir).as_posix()
+    except ValueError:
+        try:
+            return path.resolve().relative_to(srcdir).as_posix()
+        except ValueError:
+            return None
+
+
+def _line_naming(document: nodes.document, dep: str) -> int:
+    """The line of the source that names ``dep`` (docutils does not record it)."""
+    name = Path(str(dep)).name
+    source = document.get("source", "")
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    for number, line in enumerate(lines, start=1):
+        if name in line:
+            return number
+    return 0
+
+
+def _on_include_read(app: Sphinx, relative_path: Path, parent_docname: str,
+                     content: list[str]) -> None:
+    """An included file of a higher level: report it and include nothing."""
+    relpath = Path(relative_path).as_posix()
+    if not file_reachable(app.env, parent_docname, relpath):
+        content[0] = ""
+
+
+# --- references: the same message in every build --------------------------------------------
+
+
+class EditionDomain(Domain):
+    """Records, per document, the references it makes, so that a document of a lower level
+    that names something of a higher level is refused once everything has been read."""
+
+    name = "edition"
+    label = "edition"
+    initial_data: ClassVar[dict[str, Any]] = {"references": {}}
+
+    def clear_doc(self, docname: str) -> None:
+        self.data["references"].pop(docname, None)
+
+    def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
+        for docname in docnames:
+            if docname in otherdata["references"]:
+                self.data["references"][docname] = otherdata["references"][docname]
+
+    def resolve_any_xref(self, *args: Any) -> list:  # pragma: no cover - nothing to resolve
+        return []
+
+
+def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    found = [
+        (node.get("refdomain", ""), node.get("reftype", ""), node.get("reftarget", ""),
+         node.line or 0)
+        for node in doctree.findall(addnodes.pending_xref)
+    ]
+    env.domains["edition"].data["references"][env.docname] = found
+
+
+def _target_docname(env: BuildEnvironment, domain: str, reftype: str, target: str,
+                    refdoc: str) -> str | None:
+    if domain in ("std", ""):
+        std = env.domains.standard_domain
+        if reftype in ("ref", "numref", "keyword"):
+            entry = std.labels.get(target.lower()) or std.anonlabels.get(target.lower())
+            return entry[0] if entry else None
+        if reftype == "doc":
+            return _docname_for_ref(refdoc, target)
+        if reftype == "term":
+            entry = std._terms.get(target.lower())
+            return entry[0] if entry else None
+        return None
+    resolver = _RESOLVERS.get(domain)
+    return resolver(env, reftype, target, refdoc) if resolver else None
+
+
+def _docname_for_ref(refdoc: str, target: str) -> str:
+    from sphinx.util import docname_join
+
+    target = target.removesuffix(".md").removesuffix(".rst")
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return docname_join(refdoc, target)
+
+
+def _on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    references: dict[str, list] = env.domains["edition"].data["references"]
+    for docname in sorted(references):
+        source_level = doc_level(env, docname)
+        for domain, reftype, target, line in references[docname]:
+            docname_of_target = _target_docname(env, domain, reftype, target, docname)
+            if docname_of_target is None:
+                continue  # unresolved: reported when references are resolved
+            if higher(env, doc_level(env, docname_of_target), source_level):
+                report("public-refers-restricted", (docname, line), target=target)
+    _stop_on_errors(app)
+
+
+def _on_warn_missing_reference(app: Sphinx, domain: Domain | None, node: nodes.Element) -> bool:
+    """In a public document an unresolved reference gets the edition's message, which says the
+    target may be restricted: the public build cannot (and must not) know which."""
+    refdoc = node.get("refdoc", app.env.docname)
+    if refdoc and is_lowest(app.env, refdoc):
+        report("public-refers-restricted", node, target=node.get("reftarget", ""))
+        return True
+    return False
+
+
+# --- failing closed under plain sphinx-build --------------------------------------------------
+
+
+class _ErrorCounter(logging.logging.Handler):
+    """Counts the policy errors logged during a build (in parallel builds, the main process
+    re-logs what its workers logged, so the count is complete)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: Any) -> None:
+        if getattr(record, "type", None) == messages.WARNING_TYPE and messages.is_error(record):
+            self.count += 1
+
+
+def _stop_on_errors(app: Sphinx) -> None:
+    """Writing an edition after an error would publish what the error was about: stop here.
+    The ``dummy`` builder (``build.py check``) goes on, to report everything in one run."""
+    counter: _ErrorCounter = app.policy_error_counter  # type: ignore[attr-defined]
+    if counter.count and app.builder.name != "dummy":
+        raise PolicyError("errors-stop-build", count=counter.count)
+
+
+def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    counter = getattr(app, "policy_error_counter", None)
+    if counter is not None:
+        logging.logging.getLogger(logging.NAMESPACE).removeHandler(counter)
+
+
+# --- the restricted edition's marks -----------------------------------------------------------
+
+
+def _on_html_page_context(app: Sphinx, pagename: str, templatename: str,
+                          context: dict[str, Any], doctree: nodes.document | None) -> None:
+    scheme = _scheme(app.config)
+    if app.config.policy_edition == scheme.levels[0]:
+        return
+    context["metatags"] = (context.get("metatags") or "") + (
+        '<meta name="robots" content="noindex, nofollow, noarchive">\n'
+    )
+
+
+def setup_edition(app: Sphinx) -> None:
+    app.add_config_value("policy_levels", list(Scheme().levels), "env", types=[list, tuple])
+    app.add_config_value("policy_classification", {}, "env", types=[dict])
+    app.add_config_value("policy_edition", "public", "env", types=[str])
+    app.add_config_value("policy_roots", {}, "env", types=[dict])
+    app.connect("config-inited", _on_config_inited, priority=100)
+    app.connect("builder-inited", _on_builder_inited, priority=900)
+    app.add_domain(EditionDomain)
+    app.add_transform(PublicContentCheck)
+    app.connect("include-read", _on_include_read)
+    app.connect("doctree-read", _on_doctree_read)
+    app.connect("env-check-consistency", _on_check_consistency, priority=900)
+    app.connect("warn-missing-reference", _on_warn_missing_reference)
+    app.connect("html-page-context", _on_html_page_context)
+    app.connect("build-finished", _on_build_finished)
+    counter = _ErrorCounter()
+    logging.logging.getLogger(logging.NAMESPACE).addHandler(counter)
+    app.policy_error_counter = counter  # type: ignore[attr-defined]
+    for name, directive in _GUARDED_DIRECTIVES.items():
+        app.add_directive(name, directive, override=True)

@@ -1,0 +1,232 @@
+"""The one catalogue of what the toolchain tells its users.
+
+The policy office reads these messages, so each says what is wrong and how to fix it, in
+Japanese first and English after. Every message has a code; Sphinx warnings carry it as
+``type="policy", subtype=<code>`` so that a build can be judged by codes, not by wording.
+"""
+
+from __future__ import annotations
+
+import logging as _stdlib_logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+
+WARNING_TYPE = "policy"
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One kind of problem: what is wrong and how to fix it, in both languages."""
+
+    severity: Severity
+    ja: str
+    fix_ja: str
+    en: str
+    fix_en: str
+
+
+CATALOGUE: dict[str, Message] = {
+    # --- classification and editions -------------------------------------------------------
+    "unknown-level": Message(
+        "error",
+        "機密区分「{level}」は定義されていません（定義済み: {known}）",
+        "conf.py の policy_levels にある区分名を使ってください",
+        "the classification level '{level}' is not defined (defined: {known})",
+        "use a level named in policy_levels in conf.py",
+    ),
+    "lowered-level": Message(
+        "error",
+        "この文書は「{declared}」と宣言していますが、置かれたフォルダの区分は「{folder}」です。"
+        "文書の宣言で区分を下げることはできません",
+        "区分を下げるには conf.py の policy_classification を改めるか、文書を公開用のフォルダへ"
+        "移してください",
+        "the document declares '{declared}' but its folder is '{folder}'; a declaration cannot "
+        "lower a classification",
+        "change policy_classification in conf.py or move the document to a public folder",
+    ),
+    "unknown-edition": Message(
+        "error",
+        "版「{edition}」は定義されていません（定義済み: {known}）",
+        "public または restricted など、policy_levels にある区分名を指定してください",
+        "the edition '{edition}' is not defined (defined: {known})",
+        "name a level from policy_levels, such as public or restricted",
+    ),
+    "bad-setting": Message(
+        "error",
+        "設定 {name} の値が正しくありません: {detail}",
+        "conf.py の {name} を直してください",
+        "the setting {name} is not valid: {detail}",
+        "correct {name} in conf.py",
+    ),
+    "link-outside-tree": Message(
+        "error",
+        "ファイル「{path}」は原稿フォルダの外を指しています（シンボリックリンク）",
+        "リンクをやめ、ファイルそのものを原稿フォルダに置いてください",
+        "the file '{path}' points outside the docs tree (symbolic link)",
+        "replace the link with the file itself inside the docs tree",
+    ),
+    "unreadable-file": Message(
+        "error",
+        "ファイル「{path}」を読めません: {detail}",
+        "ファイルの権限と文字コード（UTF-8）を確かめてください",
+        "the file '{path}' cannot be read: {detail}",
+        "check the file's permissions and that it is UTF-8",
+    ),
+    "restricted-inline": Message(
+        "error",
+        "公開文書の中に「{what}」は書けません。公開文書に書いたものはすべて公開されます",
+        "非公開の内容は docs/restricted/ の下の非公開文書に書いてください",
+        "a public document cannot contain '{what}'; everything in a public document is published",
+        "put restricted content in a document under docs/restricted/",
+    ),
+    "public-uses-restricted-file": Message(
+        "error",
+        "公開文書から非公開または原稿フォルダ外のファイル「{path}」を使っています（{what}）",
+        "公開文書が使うファイルは公開用のフォルダに置いてください。非公開のファイルは非公開文書から"
+        "だけ使えます",
+        "a public document uses '{path}', which is restricted or outside the docs tree ({what})",
+        "keep files used by public documents in a public folder; restricted files may only be "
+        "used by restricted documents",
+    ),
+    "public-refers-restricted": Message(
+        "error",
+        "公開文書から参照している「{target}」は、公開文書の中に見つかりません"
+        "（非公開の文書にあるか、存在しません）",
+        "公開文書からは公開文書だけを参照できます。参照先の名前を確かめ、非公開の文書への参照は"
+        "削ってください",
+        "a public document refers to '{target}', which is not found among the public documents "
+        "(it is restricted or does not exist)",
+        "a public document may refer to public documents only; check the name and remove "
+        "references to restricted documents",
+    ),
+    "bad-only-expression": Message(
+        "error",
+        "only の条件式「{expr}」を解釈できません: {detail}",
+        "条件式を直してください（例: html and not latex）",
+        "the only expression '{expr}' cannot be parsed: {detail}",
+        "correct the expression (for example: html and not latex)",
+    ),
+    "errors-stop-build": Message(
+        "error",
+        "{count} 件のエラーがあるため、版を作りません",
+        "上のエラーをすべて直してから、もう一度実行してください",
+        "{count} error(s) found; no edition is written",
+        "fix every error above and run again",
+    ),
+    "bad-out": Message(
+        "error",
+        "出力先「{out}」は原稿フォルダの中か、原稿フォルダそのものです",
+        "--out には原稿フォルダの外のフォルダを指定してください",
+        "the output folder '{out}' is the docs tree or inside it",
+        "give --out a folder outside the docs tree",
+    ),
+    "wrong-out": Message(
+        "error",
+        "{edition} 版を「{out}」へ出力することはできません（{other} 版の出力先です）",
+        "--out に別のフォルダを指定してください",
+        "the {edition} edition cannot be written to '{out}', the {other} edition's folder",
+        "give --out another folder",
+    ),
+    "not-published": Message(
+        "error",
+        "版を公開しませんでした。「{out}」は前回のまま変更していません",
+        "上のエラーを直してから、もう一度実行してください",
+        "the edition was not published; '{out}' is unchanged from the previous build",
+        "fix the errors above and run again",
+    ),
+    "audit-hit": Message(
+        "error",
+        "公開版の検査で非公開の内容が見つかりました（{kind}）: 「{fragment}」、出どころは非公開の"
+        "原稿「{source}」です",
+        "公開文書がこの内容を参照・引用していないか確かめてください。直せない場合は情報政策担当へ"
+        "連絡してください",
+        "the public edition's audit found restricted content ({kind}): '{fragment}', from the "
+        "restricted source '{source}'",
+        "check whether a public document refers to or quotes it; if unsure, contact the policy "
+        "office",
+    ),
+    "audit-no-restricted": Message(
+        "warning",
+        "非公開の原稿がこの原稿フォルダにないため、非公開の内容との照合は行わず、構造の検査だけを"
+        "行いました",
+        "非公開の原稿がある環境で作れば、照合も行われます",
+        "no restricted sources are present, so only the structure of the edition was audited",
+        "build where the restricted sources are present to audit the content too",
+    ),
+    "internal": Message(
+        "error",
+        "ツールの内部で予期しない問題が起きました: {detail}",
+        "詳細は .build/last-error.log にあります。開発担当へ連絡してください",
+        "an unexpected internal problem occurred: {detail}",
+        "details are in .build/last-error.log; please report it to the developers",
+    ),
+    # --- documents ----------------------------------------------------------------------------
+    "syntax": Message(
+        "error",
+        "原稿の書き方に誤りがあります: {detail}",
+        "示された行を直してください",
+        "the document has a markup error: {detail}",
+        "correct the line shown",
+    ),
+}
+
+
+class PolicyError(SphinxError):
+    """A problem the user must fix; carries a catalogue message, never a traceback.
+
+    A ``SphinxError``, so that Sphinx lets it through its event machinery unwrapped.
+    """
+
+    category = "policy"
+
+    def __init__(self, code: str, location: str | None = None, **fields: Any) -> None:
+        self.code = code
+        self.location = location
+        self.fields = fields
+        super().__init__(render(code, location, **fields))
+
+
+def text(code: str, **fields: Any) -> str:
+    """The message body: Japanese (what, then fix), then English."""
+    message = CATALOGUE[code]
+    return (
+        f"{message.ja.format(**fields)}。{message.fix_ja.format(**fields)}。\n"
+        f"    [English] {message.en.format(**fields)}; {message.fix_en.format(**fields)}. "
+        f"[{WARNING_TYPE}.{code}]"
+    )
+
+
+def render(code: str, location: str | None = None, **fields: Any) -> str:
+    """A whole line as build.py prints it: location, severity, message."""
+    label = "エラー" if CATALOGUE[code].severity == "error" else "警告"
+    prefix = f"{location}: " if location else ""
+    return f"{prefix}{label}: {text(code, **fields)}"
+
+
+_logger = logging.getLogger("policy")
+
+
+def report(code: str, location: Any = None, **fields: Any) -> None:
+    """Log a catalogue message through Sphinx, with its location and code.
+
+    Errors are logged at ERROR level so that anything counting failures (the extension's own
+    error counter, ``build.py``) cannot mistake them for advice.
+    """
+    message = CATALOGUE[code]
+    log = _logger.error if message.severity == "error" else _logger.warning
+    log(text(code, **fields), location=location, type=WARNING_TYPE, subtype=code)
+
+
+def is_error(record: _stdlib_logging.LogRecord) -> bool:
+    """Whether a log record fails a build: every Sphinx warning does, except our advice."""
+    if record.levelno < _stdlib_logging.WARNING:
+        return False
+    if getattr(record, "type", None) == WARNING_TYPE:
+        code = getattr(record, "subtype", None)
+        return code not in CATALOGUE or CATALOGUE[code].severity == "error"
+    return True

@@ -1,0 +1,256 @@
+"""Plain functions behind ``build.py``: check a tree, build an edition, audit it, publish it.
+
+Each returns a result object instead of printing or exiting, so that tests call exactly what
+the command line calls.
+
+Why the public edition is built from a staged tree: excluding documents in ``conf.py`` keeps
+Sphinx from reading them as documents, but every directive that opens a file by path (include,
+literalinclude, csv-table, images with ``:scale:``, a template) could still reach one. The
+staged copy holds only the files the classification allows, so a restricted file is not there
+to be read, whatever path a directive or a future extension takes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging as stdlib_logging
+import os
+import shutil
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import SphinxError
+from sphinx.util import logging as sphinx_logging
+from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+from . import audit as audit_module
+from . import messages
+from .classification import Classification, Scheme, classify_tree
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Result:
+    """What a command did: whether it succeeded and every message for the user."""
+
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+    out: Path | None = None
+    audit: audit_module.AuditReport | None = None
+    warnings: int = 0
+    errors: int = 0
+
+
+def _scheme_of(srcdir: Path) -> tuple[Scheme, Config]:
+    config = Config.read(srcdir)
+    raw = config._raw_config
+    scheme = Scheme.from_settings(raw.get("policy_levels", ("public", "restricted")),
+                                  raw.get("policy_classification", {}))
+    return scheme, config
+
+
+def _cache_dir(src: Path, edition: str, cache: Path | None) -> Path:
+    key = hashlib.sha256(str(src.resolve()).encode()).hexdigest()[:12]
+    return (cache or PROJECT_ROOT / ".build") / key / edition
+
+
+class _Capture(stdlib_logging.Handler):
+    """Keeps every warning and error record of a Sphinx run, to judge the run by them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=stdlib_logging.WARNING)
+        self.records: list[stdlib_logging.LogRecord] = []
+
+    def emit(self, record: stdlib_logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, edition: str,
+               parallel: int = 0, shown_src: Path | None = None) -> Result:
+    """Run one Sphinx build in this process; every warning fails it, except our advice."""
+    warning_stream = io.StringIO()
+    capture = _Capture()
+    exception: BaseException | None = None
+    early_warnings = False
+    try:
+        with patch_docutils(srcdir), docutils_namespace():
+            app = Sphinx(srcdir, srcdir, outdir, doctreedir, builder,
+                         confoverrides={"policy_edition": edition},
+                         status=None, warning=warning_stream, parallel=parallel)
+            # Warnings logged while Sphinx starts (config, extensions) reach only the stream.
+            early_warnings = bool(warning_stream.getvalue().strip())
+            stdlib_logging.getLogger(sphinx_logging.NAMESPACE).addHandler(capture)
+            app.build()
+    except (SphinxError, OSError, UnicodeDecodeError) as exc:
+        exception = exc
+    except Exception as exc:  # a fault of ours: keep the traceback out of the user's way
+        exception = exc
+        log = PROJECT_ROOT / ".build" / "last-error.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    finally:
+        stdlib_logging.getLogger(sphinx_logging.NAMESPACE).removeHandler(capture)
+    text = warning_stream.getvalue()
+    if shown_src is not None:
+        text = text.replace(str(srcdir.resolve()), str(shown_src)).replace(
+            str(srcdir), str(shown_src))
+    lines = [line for line in text.splitlines() if line.strip()]
+    failing = [r for r in capture.records if messages.is_error(r)]
+    if early_warnings:
+        failing.append(stdlib_logging.LogRecord("sphinx", stdlib_logging.WARNING, "", 0,
+                                                "startup warning", None, None))
+    result = Result(ok=not failing and exception is None, lines=lines,
+                    errors=len(failing), warnings=len(capture.records) - len(failing))
+    if exception is not None:
+        result.lines.append(_describe(exception))
+    return result
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, messages.PolicyError):
+        return str(exc)
+    if isinstance(exc, SphinxError):
+        return messages.render("syntax", None, detail=str(exc))
+    if isinstance(exc, (OSError, UnicodeDecodeError)):
+        return messages.render("unreadable-file", None, path=getattr(exc, "filename", "?"),
+                               detail=str(exc))
+    return messages.render("internal", None, detail=f"{type(exc).__name__}: {exc}")
+
+
+def check(src: Path, cache: Path | None = None) -> Result:
+    """Validate every document of every classification; write no edition."""
+    src = Path(src).resolve()
+    try:
+        scheme, _config = _scheme_of(src)
+    except SphinxError as exc:
+        return Result(False, [messages.render("syntax", f"{src}/conf.py", detail=str(exc))])
+    work = _cache_dir(src, "check", cache)
+    return run_sphinx(src, work / "out", work / "doctrees", "dummy", scheme.highest)
+
+
+def _sync_stage(src: Path, stage: Path, members: list[str]) -> None:
+    """Make ``stage`` hold exactly conf.py and ``members``, keeping modification times so
+    that Sphinx's incremental build sees unchanged files as unchanged."""
+    wanted = {"conf.py", *members}
+    stage.mkdir(parents=True, exist_ok=True)
+    for path in sorted(stage.rglob("*"), reverse=True):
+        rel = path.relative_to(stage).as_posix()
+        if path.is_file() or path.is_symlink():
+            if rel not in wanted:
+                path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    for rel in sorted(wanted):
+        source = src / rel
+        target = stage / rel
+        stat = source.stat()
+        if target.exists():
+            mine = target.stat()
+            if mine.st_size == stat.st_size and mine.st_mtime_ns == stat.st_mtime_ns:
+                continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)  # the content, never a link
+        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def _reset_if_reclassified(work: Path, classification: Classification) -> None:
+    """A file that left the edition or changed level may still have pages in the cached
+    output: start that edition from nothing rather than trust the cache."""
+    record = work / "classification.json"
+    current = dict(classification.levels)
+    if record.exists():
+        previous = json.loads(record.read_text(encoding="utf-8"))
+        if any(current.get(rel) != level for rel, level in previous.items()):
+            shutil.rmtree(work / "html", ignore_errors=True)
+            shutil.rmtree(work / "doctrees", ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(current, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+
+
+def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
+                  cache: Path | None = None) -> Result:
+    """Build, audit and atomically publish one edition; leave ``out`` untouched on failure."""
+    src = Path(src).resolve()
+    out = Path(out).resolve()
+    try:
+        scheme, _config = _scheme_of(src)
+    except SphinxError as exc:
+        return Result(False, [messages.render("syntax", f"{src}/conf.py", detail=str(exc))])
+    if edition not in scheme.levels:
+        return Result(False, [messages.render("unknown-edition", None, edition=edition,
+                                              known=scheme.known())])
+    if out == src or src in out.parents:
+        return Result(False, [messages.render("bad-out", None, out=out)])
+    classification = classify_tree(src, scheme)
+    if classification.problems:
+        return Result(False, [
+            messages.render(p.code, f"{src / p.path}:{p.line}" if p.line else str(src / p.path),
+                            **p.fields)
+            for p in classification.problems
+        ])
+    work = _cache_dir(src, edition, cache)
+    _reset_if_reclassified(work, classification)
+    if edition == scheme.highest:
+        srcdir = src
+    else:
+        srcdir = work / "src"
+        _sync_stage(src, srcdir, classification.members(edition))
+    result = run_sphinx(srcdir, work / "html", work / "doctrees", "html", edition,
+                        parallel=parallel, shown_src=src)
+    if not result.ok:
+        result.lines.append(messages.render("not-published", None, out=out))
+        return result
+    return _publish(work / "html", out, src, edition, scheme, result)
+
+
+def _publish(built: Path, out: Path, src: Path, edition: str, scheme: Scheme,
+             result: Result) -> Result:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        shutil.copytree(built, fresh, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+            ".buildinfo", ".doctrees"))
+        if edition != scheme.highest:
+            report = audit_module.audit_edition(fresh, src, edition)
+            result.audit = report
+            if "no-restricted-sources" in report.notes:
+                result.lines.append(messages.render("audit-no-restricted", None))
+            if not report.clean:
+                for hit in report.hits:
+                    result.lines.append(messages.render(
+                        "audit-hit", f"{out}/{hit.output}", fragment=hit.fragment,
+                        source=hit.source, kind=hit.kind))
+                result.lines.append(messages.render("not-published", None, out=out))
+                result.ok = False
+                return result
+        _swap(fresh, out)
+        fresh = None  # type: ignore[assignment]
+        result.out = out
+        return result
+    finally:
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _swap(fresh: Path, out: Path) -> None:
+    """Put ``fresh`` in place of ``out`` with two renames; a reader never sees a half edition."""
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+    try:
+        fresh.rename(out)
+    except OSError:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
