@@ -46,7 +46,9 @@ def _bootstrap() -> None:
             venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
         install = [str(VENV_PYTHON), "-m", "pip", "install", "--quiet",
                    "--disable-pip-version-check", "-e", f"{ROOT}[dev]"]
-        if subprocess.run(install, cwd=ROOT).returncode != 0:
+        done = subprocess.run(install, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            print("\n".join((done.stdout + done.stderr).splitlines()[-30:]), file=sys.stderr)
             print("エラー: パッケージを入れられませんでした。ネットワークと pyproject.toml を"
                   "確かめてください。\n"
                   "    [English] Error: the packages could not be installed; check the network"

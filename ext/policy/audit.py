@@ -98,8 +98,9 @@ class _Rules:
 
 def _read_rules(srcdir: Path) -> _Rules:
     from sphinx.config import Config
+    from sphinx.util.tags import Tags
 
-    config = Config.read(srcdir)
+    config = Config.read(srcdir, overrides={}, tags=Tags())
     namespace = config._raw_config
     levels = tuple(namespace.get("policy_levels", ("public", "restricted")))
     raw_rules = namespace.get("policy_classification", {})
@@ -132,6 +133,18 @@ def normalise(text: str) -> str:
     source and its rendering, the words do not."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in text if ch.isalnum()).lower()
+
+
+#: ASCII characters that separate units of structure (lines, HTML tags, JSON strings, table
+#: cells). Text is fingerprinted within such units only, so that two unrelated public strings
+#: that happen to sit side by side in a search index cannot spell a restricted n-gram.
+_SEPARATORS = re.compile(r'[\n\r\t<>{}\[\]",|]+')
+
+
+def segments(text: str) -> list[str]:
+    """The normalised units of a text that are long enough to fingerprint."""
+    units = (normalise(part) for part in _SEPARATORS.split(text))
+    return [unit for unit in units if len(unit) >= NGRAM]
 
 
 def _grams(text: str) -> list[int]:
@@ -195,7 +208,7 @@ def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
             restricted.append((rel, path, text))
     public_raw = "\n".join(public_text)
     public_norm = normalise(public_raw)
-    public_grams = set(_grams(public_norm))
+    public_grams = {h for unit in segments(public_raw) for h in _grams(unit)}
     prints = _Fingerprints()
     for rel, path, text in restricted:
         prints.hashes.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), rel)
@@ -206,9 +219,10 @@ def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
                 prints.names.setdefault(part, rel)
         if text is None:
             continue
-        hashes = [h for h in _grams(normalise(text)) if h not in public_grams]
-        for h in _winnow(hashes):
-            prints.grams.setdefault(h, rel)
+        for unit in segments(text):
+            hashes = [h for h in _grams(unit) if h not in public_grams]
+            for h in _winnow(hashes):
+                prints.grams.setdefault(h, rel)
         labels, phrases = _names_in(text)
         for label in labels:
             if len(label) >= MIN_NAME and label not in public_raw:
@@ -249,7 +263,7 @@ def _texts_of(path: Path, data: bytes) -> list[str]:
             tree = lxml_html.fromstring(data)
         except (etree.ParserError, ValueError):
             return texts
-        texts.append(" ".join(tree.itertext()))
+        texts.append("\n".join(tree.itertext()))
         attributes = [value for element in tree.iter() if isinstance(element.tag, str)
                       for value in element.attrib.values()]
         texts.append(" ".join(attributes))
@@ -269,6 +283,9 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
     report.fingerprints = len(prints)
     if restricted_count == 0:
         report.notes.append("no-restricted-sources")
+    for dirpath, _dirnames, _filenames in os.walk(out):
+        if Path(dirpath) != out:
+            _check_structure(Path(dirpath).relative_to(out).as_posix(), report)
     for path in _walk(out):
         rel = path.relative_to(out).as_posix()
         report.files_scanned += 1
@@ -298,17 +315,17 @@ def _scan(rel: str, texts: list[str], prints: _Fingerprints, report: AuditReport
         for token, source in prints.names.items():
             if token in text and (token, source) not in found:
                 found[(token, source)] = Hit(rel, token, source, "name")
-        norm = normalise(text)
+        units = [normalise(part) for part in _SEPARATORS.split(text)]
         for phrase, source in prints.phrases.items():
-            if phrase in norm and (phrase, source) not in found:
+            if any(phrase in unit for unit in units) and (phrase, source) not in found:
                 found[(phrase, source)] = Hit(rel, phrase, source, "title or term")
-        grams = _grams(norm)
-        for index, h in enumerate(grams):
-            source = prints.grams.get(h)
-            if source is not None:
-                fragment = norm[max(0, index - 5):index + NGRAM + 5]
-                if (fragment, source) not in found:
-                    found[(fragment, source)] = Hit(rel, fragment, source, "text")
+        for unit in units:
+            for index, h in enumerate(_grams(unit)):
+                source = prints.grams.get(h)
+                if source is not None:
+                    fragment = unit[max(0, index - 5):index + NGRAM + 5]
+                    if (fragment, source) not in found:
+                        found[(fragment, source)] = Hit(rel, fragment, source, "text")
     report.hits.extend(found.values())
 
 

@@ -28,6 +28,7 @@ from sphinx.config import Config
 from sphinx.errors import SphinxError
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.docutils import docutils_namespace, patch_docutils
+from sphinx.util.tags import Tags
 
 from . import audit as audit_module
 from . import messages
@@ -49,7 +50,7 @@ class Result:
 
 
 def _scheme_of(srcdir: Path) -> tuple[Scheme, Config]:
-    config = Config.read(srcdir)
+    config = Config.read(srcdir, overrides={}, tags=Tags())
     raw = config._raw_config
     scheme = Scheme.from_settings(raw.get("policy_levels", ("public", "restricted")),
                                   raw.get("policy_classification", {}))
@@ -215,8 +216,7 @@ def _publish(built: Path, out: Path, src: Path, edition: str, scheme: Scheme,
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        shutil.copytree(built, fresh, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            ".buildinfo", ".doctrees"))
+        shutil.copytree(built, fresh, dirs_exist_ok=True, ignore=_not_published)
         if edition != scheme.highest:
             report = audit_module.audit_edition(fresh, src, edition)
             result.audit = report
@@ -237,6 +237,15 @@ def _publish(built: Path, out: Path, src: Path, edition: str, scheme: Scheme,
     finally:
         if fresh is not None:
             shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _not_published(folder: str, names: list[str]) -> set[str]:
+    """Sphinx's build bookkeeping, and the empty ``_sources`` folder it always creates; a
+    ``_sources`` folder with anything in it is copied, so that the audit refuses it."""
+    skipped = {".buildinfo", ".doctrees"} & set(names)
+    if "_sources" in names and not any(Path(folder, "_sources").iterdir()):
+        skipped.add("_sources")
+    return skipped
 
 
 def _swap(fresh: Path, out: Path) -> None:
