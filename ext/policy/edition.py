@@ -19,6 +19,7 @@ Everything here is decided by level rank, so a scheme with more levels works unc
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -354,6 +355,9 @@ _GUARDED_DIRECTIVES: dict[str, type] = {
 # --- parse-time checks on finished doctrees (before SphinxDomains and the collectors) --------
 
 
+_LINE_BREAK = re.compile(r"^\s*(?:<br\s*/?>|\\\\)\s*$")
+
+
 class PublicContentCheck(SphinxTransform):
     """Remove and report raw HTML, and uses of higher-level files, in lower-level documents.
 
@@ -368,6 +372,8 @@ class PublicContentCheck(SphinxTransform):
         docname = env.docname
         if is_lowest(env, docname):
             for raw in list(self.document.findall(nodes.raw)):
+                if _LINE_BREAK.match(raw.astext()):
+                    continue  # MyST's own rendering of a hard line break
                 what = "HTML コメント <!-- -->" if "<!--" in raw.astext() else "raw HTML"
                 report("restricted-inline", raw, what=what)
                 raw.parent.remove(raw)
@@ -452,7 +458,10 @@ class EditionDomain(Domain):
 
     name = "edition"
     label = "edition"
-    initial_data: ClassVar[dict[str, Any]] = {"references": {}}
+    #: references: docname -> [(domain, type, target, line)], as read;
+    #: targets: docname -> docnames its references resolved to at the last consistency check
+    #: (``"?"`` for one that did not resolve), to know what to rewrite after an edit.
+    initial_data: ClassVar[dict[str, Any]] = {"references": {}, "targets": {}}
 
     def clear_doc(self, docname: str) -> None:
         self.data["references"].pop(docname, None)
@@ -503,16 +512,37 @@ def _docname_for_ref(refdoc: str, target: str) -> str:
 
 
 def _on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
-    references: dict[str, list] = env.domains["edition"].data["references"]
+    data = env.domains["edition"].data
+    references: dict[str, list] = data["references"]
+    data["targets"] = {}
     for docname in sorted(references):
         source_level = doc_level(env, docname)
+        targets: set[str] = set()
         for domain, reftype, target, line in references[docname]:
             docname_of_target = _target_docname(env, domain, reftype, target, docname)
+            targets.add(docname_of_target or "?")
             if docname_of_target is None:
                 continue  # unresolved: reported when references are resolved
             if higher(env, doc_level(env, docname_of_target), source_level):
                 report("public-refers-restricted", (docname, line), target=target)
+        data["targets"][docname] = sorted(targets)
     _stop_on_errors(app)
+
+
+def _on_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    app.policy_reread.add(docname)  # type: ignore[attr-defined]
+
+
+def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Documents that were not read again but refer to one that was (or to nothing): write
+    them again, so that their references are resolved afresh and still fail if broken."""
+    reread: set[str] = app.policy_reread  # type: ignore[attr-defined]
+    targets: dict[str, list[str]] = env.domains["edition"].data["targets"]
+    return sorted(
+        docname for docname, names in targets.items()
+        if docname not in reread and docname in env.all_docs
+        and ("?" in names or reread.intersection(names))
+    )
 
 
 def _on_warn_missing_reference(app: Sphinx, domain: Domain | None, node: nodes.Element) -> bool:
@@ -580,6 +610,9 @@ def setup_edition(app: Sphinx) -> None:
     app.connect("include-read", _on_include_read)
     app.connect("doctree-read", _on_doctree_read)
     app.connect("env-check-consistency", _on_check_consistency, priority=900)
+    app.connect("env-purge-doc", _on_purge_doc)
+    app.connect("env-get-updated", _on_get_updated)
+    app.policy_reread = set()  # type: ignore[attr-defined]
     app.connect("warn-missing-reference", _on_warn_missing_reference)
     app.connect("html-page-context", _on_html_page_context)
     app.connect("build-finished", _on_build_finished)

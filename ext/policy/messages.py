@@ -8,6 +8,7 @@ Japanese first and English after. Every message has a code; Sphinx warnings carr
 from __future__ import annotations
 
 import logging as _stdlib_logging
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -166,6 +167,27 @@ CATALOGUE: dict[str, Message] = {
         "details are in .build/last-error.log; please report it to the developers",
     ),
     # --- documents ----------------------------------------------------------------------------
+    "sphinx-warning": Message(
+        "error",
+        "原稿の書き方か参照に問題があります（{origin}）: {detail}",
+        "示された行を確かめて直してください（説明の英文は Sphinx・MyST によるものです）",
+        "Sphinx reported a problem ({origin}): {detail}",
+        "check and correct the line shown",
+    ),
+    "unknown-directive": Message(
+        "error",
+        "「{name}」という指示（ディレクティブ）はありません",
+        "綴りを確かめてください。使える指示は執筆ガイド（guide/）にあります",
+        "there is no directive named '{name}'",
+        "check the spelling; the authoring guide (guide/) lists the directives",
+    ),
+    "unknown-role": Message(
+        "error",
+        "「{name}」という役割（ロール）はありません",
+        "綴りを確かめてください。使える役割は執筆ガイド（guide/）にあります",
+        "there is no role named '{name}'",
+        "check the spelling; the authoring guide (guide/) lists the roles",
+    ),
     "syntax": Message(
         "error",
         "原稿の書き方に誤りがあります: {detail}",
@@ -206,6 +228,23 @@ def render(code: str, location: str | None = None, **fields: Any) -> str:
     label = "エラー" if CATALOGUE[code].severity == "error" else "警告"
     prefix = f"{location}: " if location else ""
     return f"{prefix}{label}: {text(code, **fields)}"
+
+
+#: Sphinx's and MyST's own warnings that have a better explanation in this catalogue.
+_FOREIGN = {
+    "myst.directive_unknown": ("unknown-directive", re.compile(r"type: '([^']+)'")),
+    "myst.role_unknown": ("unknown-role", re.compile(r"role: '?([^'\s]+)")),
+}
+
+
+def render_foreign(origin: str, location: str | None, detail: str) -> str:
+    """A Sphinx or MyST warning, explained in Japanese first; their wording is kept after."""
+    mapped = _FOREIGN.get(origin)
+    if mapped:
+        match = mapped[1].search(detail)
+        if match:
+            return render(mapped[0], location, name=match.group(1))
+    return render("sphinx-warning", location, origin=origin, detail=detail)
 
 
 _logger = logging.getLogger("policy")

@@ -12,6 +12,7 @@ to be read, whatever path a directive or a future extension takes.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -27,6 +28,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import SphinxError
 from sphinx.util import logging as sphinx_logging
+from sphinx.util.console import nocolor
+from sphinx.util.logging import WarningLogRecordTranslator
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 from sphinx.util.tags import Tags
 
@@ -70,48 +73,79 @@ class _Capture(stdlib_logging.Handler):
         self.records: list[stdlib_logging.LogRecord] = []
 
     def emit(self, record: stdlib_logging.LogRecord) -> None:
-        self.records.append(record)
+        # A copy, taken before Sphinx's own handlers decorate the message in place.
+        self.records.append(copy.copy(record))
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, edition: str,
                parallel: int = 0, shown_src: Path | None = None) -> Result:
     """Run one Sphinx build in this process; every warning fails it, except our advice."""
+    nocolor()
     warning_stream = io.StringIO()
     capture = _Capture()
     exception: BaseException | None = None
-    early_warnings = False
+    early = ""
+    app: Sphinx | None = None
+    # Sphinx reports a document's problems only when it reads the document. After a run that
+    # failed, read everything again, so that an unchanged faulty document is not let through.
+    clean_marker = Path(doctreedir) / "policy-clean-run"
+    freshenv = not clean_marker.exists()
+    clean_marker.unlink(missing_ok=True)
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(srcdir, srcdir, outdir, doctreedir, builder,
-                         confoverrides={"policy_edition": edition},
+                         confoverrides={"policy_edition": edition}, freshenv=freshenv,
                          status=None, warning=warning_stream, parallel=parallel)
             # Warnings logged while Sphinx starts (config, extensions) reach only the stream.
-            early_warnings = bool(warning_stream.getvalue().strip())
-            stdlib_logging.getLogger(sphinx_logging.NAMESPACE).addHandler(capture)
+            early = warning_stream.getvalue()
+            stdlib_logging.getLogger(sphinx_logging.NAMESPACE).handlers.insert(0, capture)
             app.build()
     except (SphinxError, OSError, UnicodeDecodeError) as exc:
         exception = exc
+        early = early or warning_stream.getvalue()
     except Exception as exc:  # a fault of ours: keep the traceback out of the user's way
         exception = exc
+        early = early or warning_stream.getvalue()
         log = PROJECT_ROOT / ".build" / "last-error.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     finally:
         stdlib_logging.getLogger(sphinx_logging.NAMESPACE).removeHandler(capture)
-    text = warning_stream.getvalue()
-    if shown_src is not None:
-        text = text.replace(str(srcdir.resolve()), str(shown_src)).replace(
-            str(srcdir), str(shown_src))
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in early.splitlines() if line.strip()]
+    lines += [_format_record(record, app) for record in capture.records]
+    lines = list(dict.fromkeys(lines))  # docutils and MyST may report one problem twice
     failing = [r for r in capture.records if messages.is_error(r)]
-    if early_warnings:
-        failing.append(stdlib_logging.LogRecord("sphinx", stdlib_logging.WARNING, "", 0,
-                                                "startup warning", None, None))
-    result = Result(ok=not failing and exception is None, lines=lines,
-                    errors=len(failing), warnings=len(capture.records) - len(failing))
+    result = Result(ok=not failing and not early.strip() and exception is None, lines=lines,
+                    errors=len(failing) + (1 if early.strip() else 0),
+                    warnings=len(capture.records) - len(failing))
     if exception is not None:
         result.lines.append(_describe(exception))
+    if result.ok:
+        clean_marker.parent.mkdir(parents=True, exist_ok=True)
+        clean_marker.write_text("ok", encoding="utf-8")
+    if shown_src is not None:
+        result.lines = [_shown(line, srcdir, shown_src) for line in result.lines]
     return result
+
+
+def _shown(line: str, srcdir: Path, shown_src: Path) -> str:
+    """Name the editor's own file, not its staged copy."""
+    return line.replace(str(srcdir.resolve()), str(shown_src)).replace(str(srcdir), str(shown_src))
+
+
+def _format_record(record: stdlib_logging.LogRecord, app: Sphinx | None) -> str:
+    """One user-facing line for a log record: ours as they are, Sphinx's and MyST's wrapped
+    in a Japanese explanation (their own wording follows, in English)."""
+    if app is not None:
+        WarningLogRecordTranslator(app).filter(record)
+    location = getattr(record, "location", None) or None
+    message = record.getMessage()
+    kind = getattr(record, "type", None)
+    if kind == messages.WARNING_TYPE:
+        label = "エラー" if messages.is_error(record) else "警告"
+        return f"{location}: {label}: {message}" if location else f"{label}: {message}"
+    origin = ".".join(str(part) for part in (kind, getattr(record, "subtype", None)) if part)
+    return messages.render_foreign(origin or "sphinx", location, message)
 
 
 def _describe(exc: BaseException) -> str:
