@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-
 from policy import runner
 
 TESTS = Path(__file__).parent

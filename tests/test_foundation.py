@@ -10,11 +10,10 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import policy
 import pytest
 from conftest import PROJECT, TESTS, build, copy_root, find_canaries
 from lxml import html
-
-import policy
 from policy import runner
 
 REFERENCE = TESTS / "data" / "basic-policy.txt"

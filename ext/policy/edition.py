@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
-from docutils.transforms import Transform
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -220,7 +219,7 @@ class GuardedIfconfig(_Guarded):
             return refused
         namespace = {name: self.config[name] for name in self.config._options}
         try:
-            keep = bool(eval(self.arguments[0], {"__builtins__": {}}, namespace))  # noqa: S307
+            keep = bool(eval(self.arguments[0], {"__builtins__": {}}, namespace))
         except Exception as exc:
             report("bad-only-expression", self.get_location(), expr=self.arguments[0],
                    detail=str(exc))
@@ -603,7 +602,8 @@ def setup_edition(app: Sphinx) -> None:
     app.add_config_value("policy_classification", {}, "env", types=[dict])
     app.add_config_value("policy_edition", "public", "env", types=[str])
     app.add_config_value("policy_roots", {}, "env", types=[dict])
-    app.connect("config-inited", _on_config_inited, priority=100)
+    # After Sphinx has merged the source suffixes of every extension (priority 800).
+    app.connect("config-inited", _on_config_inited, priority=850)
     app.connect("builder-inited", _on_builder_inited, priority=900)
     app.add_domain(EditionDomain)
     app.add_transform(PublicContentCheck)

@@ -18,6 +18,7 @@ import io
 import json
 import logging as stdlib_logging
 import os
+import re
 import shutil
 import tempfile
 import traceback
@@ -29,8 +30,8 @@ from sphinx.config import Config
 from sphinx.errors import SphinxError
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.console import nocolor
-from sphinx.util.logging import WarningLogRecordTranslator
 from sphinx.util.docutils import docutils_namespace, patch_docutils
+from sphinx.util.logging import WarningLogRecordTranslator
 from sphinx.util.tags import Tags
 
 from . import audit as audit_module
@@ -133,13 +134,26 @@ def _shown(line: str, srcdir: Path, shown_src: Path) -> str:
     return line.replace(str(srcdir.resolve()), str(shown_src)).replace(str(srcdir), str(shown_src))
 
 
+_DECORATION_HEAD = re.compile(r"^(?:\S.*?: )?(?:WARNING|ERROR|CRITICAL): ")
+
+
+def _undecorated(record: stdlib_logging.LogRecord) -> str:
+    """The message as written, without the location, level and code Sphinx may have added."""
+    message = _DECORATION_HEAD.sub("", record.getMessage(), count=1)
+    kind, subtype = getattr(record, "type", None), getattr(record, "subtype", None)
+    code = f"[{kind}.{subtype}]" if subtype else f"[{kind}]"
+    decorated = message.endswith(" " + code) and (
+        kind != messages.WARNING_TYPE or message[: -len(code) - 1].endswith(code))
+    return message[: -len(code) - 1] if decorated else message
+
+
 def _format_record(record: stdlib_logging.LogRecord, app: Sphinx | None) -> str:
     """One user-facing line for a log record: ours as they are, Sphinx's and MyST's wrapped
     in a Japanese explanation (their own wording follows, in English)."""
     if app is not None:
         WarningLogRecordTranslator(app).filter(record)
     location = getattr(record, "location", None) or None
-    message = record.getMessage()
+    message = _undecorated(record)
     kind = getattr(record, "type", None)
     if kind == messages.WARNING_TYPE:
         label = "エラー" if messages.is_error(record) else "警告"
