@@ -151,6 +151,16 @@ def _grams(text: str) -> list[int]:
     return [hash(text[i:i + NGRAM]) for i in range(len(text) - NGRAM + 1)]
 
 
+def _telling_grams(text: str) -> list[int]:
+    """The n-grams of a restricted text that can tell it apart: those of plain English letters
+    only ("description", "important") are the vocabulary of markup and of every theme's
+    scripts, not of the policy, so they are left out; Japanese, digits and mixed runs stay."""
+    return [
+        hash(gram) for gram in (text[i:i + NGRAM] for i in range(len(text) - NGRAM + 1))
+        if not (gram.isascii() and gram.isalpha())
+    ]
+
+
 def _winnow(hashes: list[int]) -> set[int]:
     """The minimum hash of every window of WINDOW consecutive n-grams (Schleimer et al.)."""
     if len(hashes) <= WINDOW:
@@ -162,11 +172,15 @@ def _winnow(hashes: list[int]) -> set[int]:
 class _Fingerprints:
     grams: dict[int, str] = field(default_factory=dict)  # hash -> restricted source
     names: dict[str, str] = field(default_factory=dict)  # raw token -> source
+    #: folder and file names: everyday words ("child") may be names too, so these are looked
+    #: for only where names are used: output file names and link, source and id attributes.
+    path_parts: dict[str, str] = field(default_factory=dict)
     phrases: dict[str, str] = field(default_factory=dict)  # normalised title/term -> source
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 -> source
 
     def __len__(self) -> int:
-        return len(self.grams) + len(self.names) + len(self.phrases) + len(self.hashes)
+        return (len(self.grams) + len(self.names) + len(self.path_parts) + len(self.phrases)
+                + len(self.hashes))
 
 
 _LABEL = re.compile(r"^\s*\((?P<a>[^)\s]+)\)=\s*$|^\.\. _(?P<b>[^:]+):|^\s*:(?:label|name):\s*(?P<c>\S+)",
@@ -216,11 +230,11 @@ def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
         prints.names.setdefault(docname, rel)
         for part in Path(docname).parts:
             if len(part) >= MIN_NAME and part not in public_parts and part not in public_raw:
-                prints.names.setdefault(part, rel)
+                prints.path_parts.setdefault(part, rel)
         if text is None:
             continue
         for unit in segments(text):
-            hashes = [h for h in _grams(unit) if h not in public_grams]
+            hashes = [h for h in _telling_grams(unit) if h not in public_grams]
             for h in _winnow(hashes):
                 prints.grams.setdefault(h, rel)
         labels, phrases = _names_in(text)
@@ -294,9 +308,28 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         digest = hashlib.sha256(data).hexdigest()
         if digest in prints.hashes:
             report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
-        name_texts = [rel, urllib.parse.unquote(rel)]
-        _scan(rel, name_texts + _texts_of(path, data), prints, report)
+        _scan(rel, _texts_of(path, data), _names_of(rel, data), prints, report)
     return report
+
+
+_NAME_ATTRIBUTES = ("href", "src", "id", "action", "srcset", "data", "name")
+
+
+def _names_of(rel: str, data: bytes) -> list[str]:
+    """Where names are used: the file's own path, and for HTML its link and id attributes."""
+    names = [rel, urllib.parse.unquote(rel)]
+    if rel.endswith((".html", ".htm", ".xhtml")):
+        try:
+            tree = lxml_html.fromstring(data)
+        except (etree.ParserError, ValueError):
+            return names
+        for element in tree.iter():
+            if isinstance(element.tag, str):
+                for attribute in _NAME_ATTRIBUTES:
+                    value = element.get(attribute)
+                    if value:
+                        names.extend((value, urllib.parse.unquote(value)))
+    return names
 
 
 def _check_structure(rel: str, report: AuditReport) -> None:
@@ -309,8 +342,13 @@ def _check_structure(rel: str, report: AuditReport) -> None:
         report.hits.append(Hit(rel, Path(rel).suffix, "(build structure)", "structure"))
 
 
-def _scan(rel: str, texts: list[str], prints: _Fingerprints, report: AuditReport) -> None:
+def _scan(rel: str, texts: list[str], names: list[str], prints: _Fingerprints,
+          report: AuditReport) -> None:
     found: dict[tuple[str, str], Hit] = {}
+    for name in names:
+        for part, source in prints.path_parts.items():
+            if part in name and (part, source) not in found:
+                found[(part, source)] = Hit(rel, part, source, "file name")
     for text in texts:
         for token, source in prints.names.items():
             if token in text and (token, source) not in found:

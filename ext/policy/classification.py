@@ -193,6 +193,10 @@ def _classify_file(root: Path, path: Path, result: Classification) -> None:
     real_rel = real.relative_to(root).as_posix()
     if real_rel != rel:
         level = max(level, scheme.level_of_path(real_rel), key=scheme.rank)
+    if level == scheme.highest:
+        # A declaration can only raise a level: a file already at the top is never opened.
+        result.levels[rel] = level
+        return
     try:
         declared, line = declared_level(real)
     except (OSError, UnicodeDecodeError) as exc:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
+from docutils.parsers.rst.directives.tables import CSVTable
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -73,7 +74,8 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
         if name == messages.WARNING_TYPE or name.startswith(messages.WARNING_TYPE + "."):
             raise PolicyError("bad-setting", "conf.py", name="suppress_warnings",
                               detail=f"{name} (the policy checks cannot be suppressed)")
-    classification = classify_tree(app.srcdir, scheme)
+    # A staged build classifies the editor's tree, where links and unstaged files still are.
+    classification = classify_tree(config.policy_classified_tree or app.srcdir, scheme)
     problems.extend(classification.problems)
     if problems:
         for problem in problems:
@@ -260,15 +262,14 @@ class GuardedTocTree(TocTree):
 
     def run(self) -> list[nodes.Node]:
         kept = []
-        for line_number, entry in enumerate(self.content):
+        for entry in self.content:
             name = entry.strip()
             target = name.rsplit("<", 1)[-1].rstrip(">").strip() if name.endswith(">") else name
             if target and not _is_external(target) and "*" not in target:
                 docname = _docname_for(self.env, target)
                 if higher(self.env, doc_level(self.env, docname),
                           doc_level(self.env, self.env.docname)):
-                    report("public-refers-restricted",
-                           (self.env.docname, self.content_offset + line_number + 1),
+                    report("public-refers-restricted", (self.env.docname, self.lineno),
                            target=target)
                     continue
             kept.append(entry)
@@ -315,7 +316,10 @@ class _FileGuard(SphinxDirective):
     before the file is opened."""
 
     def refuse_file(self, what: str) -> list[nodes.Node] | None:
-        argument = self.arguments[0].strip()
+        return self.refuse_path(self.arguments[0], what)
+
+    def refuse_path(self, argument: str, what: str) -> list[nodes.Node] | None:
+        argument = argument.strip()
         if argument.startswith("<") and argument.endswith(">"):
             return None  # docutils' own standard include files
         relpath, _abs = self.env.relfn2path(argument, self.env.docname)
@@ -341,7 +345,19 @@ class GuardedLiteralInclude(_FileGuard, LiteralInclude):
         return refused if refused is not None else super().run()
 
 
+class GuardedCSVTable(_FileGuard, CSVTable):
+    """``csv-table`` with ``:file:``: docutils opens the file while running the directive."""
+
+    def run(self) -> list[nodes.Node]:
+        if "file" in self.options:
+            refused = self.refuse_path(self.options["file"], "csv-table")
+            if refused is not None:
+                return refused
+        return super().run()
+
+
 _GUARDED_DIRECTIVES: dict[str, type] = {
+    "csv-table": GuardedCSVTable,
     "include": GuardedInclude,
     "literalinclude": GuardedLiteralInclude,
     "only": GuardedOnly,
@@ -428,16 +444,7 @@ def _relative_to_srcdir(env: BuildEnvironment, dep: str | bytes) -> str | None:
 
 def _line_naming(document: nodes.document, dep: str) -> int:
     """The line of the source that names ``dep`` (docutils does not record it)."""
-    name = Path(str(dep)).name
-    source = document.get("source", "")
-    try:
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 0
-    for number, line in enumerate(lines, start=1):
-        if name in line:
-            return number
-    return 0
+    return _line_naming_text(document.get("source", ""), Path(str(dep)).name)
 
 
 def _on_include_read(app: Sphinx, relative_path: Path, parent_docname: str,
@@ -474,8 +481,33 @@ class EditionDomain(Domain):
         return []
 
 
+def _check_declared_level(env: BuildEnvironment, doctree: nodes.document) -> None:
+    """A document's own ``classification:`` may raise its folder's level, never lower it.
+    (Documents below the top level were checked before reading; this catches the rest.)"""
+    declared = env.metadata.get(env.docname, {}).get("classification")
+    if declared is None:
+        return
+    scheme = _scheme_of(env)
+    source = doctree.get("source", "")
+    line = _line_naming_text(source, "classification")
+    level = doc_level(env, env.docname)
+    if declared not in scheme.levels:
+        report("unknown-level", (env.docname, line), level=declared, known=scheme.known())
+    elif scheme.rank(declared) < scheme.rank(level):
+        report("lowered-level", (env.docname, line), declared=declared, folder=level)
+
+
+def _line_naming_text(source: str, text: str) -> int:
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    return next((number for number, line in enumerate(lines, start=1) if text in line), 0)
+
+
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
+    _check_declared_level(env, doctree)
     found = [
         (node.get("refdomain", ""), node.get("reftype", ""), node.get("reftarget", ""),
          node.line or 0)
@@ -563,11 +595,18 @@ class _ErrorCounter(logging.logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(level=logging.logging.ERROR)
-        self.count = 0
+        self.counted: list[Any] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.counted)
 
     def emit(self, record: Any) -> None:
+        # Records held back during reading are logged a second time afterwards.
+        if any(seen is record for seen in self.counted):
+            return
         if getattr(record, "type", None) == messages.WARNING_TYPE and messages.is_error(record):
-            self.count += 1
+            self.counted.append(record)
 
 
 def _stop_on_errors(app: Sphinx) -> None:
@@ -602,6 +641,7 @@ def setup_edition(app: Sphinx) -> None:
     app.add_config_value("policy_classification", {}, "env", types=[dict])
     app.add_config_value("policy_edition", "public", "env", types=[str])
     app.add_config_value("policy_roots", {}, "env", types=[dict])
+    app.add_config_value("policy_classified_tree", "", "", types=[str])
     # After Sphinx has merged the source suffixes of every extension (priority 800).
     app.connect("config-inited", _on_config_inited, priority=850)
     app.connect("builder-inited", _on_builder_inited, priority=900)

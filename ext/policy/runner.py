@@ -72,14 +72,21 @@ class _Capture(stdlib_logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=stdlib_logging.WARNING)
         self.records: list[stdlib_logging.LogRecord] = []
+        self._seen: list[stdlib_logging.LogRecord] = []
 
     def emit(self, record: stdlib_logging.LogRecord) -> None:
+        # Sphinx holds the warnings of the reading phase back and logs them again when it is
+        # over: count each record once.
+        if any(seen is record for seen in self._seen):
+            return
+        self._seen.append(record)
         # A copy, taken before Sphinx's own handlers decorate the message in place.
         self.records.append(copy.copy(record))
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, edition: str,
-               parallel: int = 0, shown_src: Path | None = None) -> Result:
+               parallel: int = 0, shown_src: Path | None = None,
+               classified_tree: Path | None = None) -> Result:
     """Run one Sphinx build in this process; every warning fails it, except our advice."""
     nocolor()
     warning_stream = io.StringIO()
@@ -95,7 +102,9 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(srcdir, srcdir, outdir, doctreedir, builder,
-                         confoverrides={"policy_edition": edition}, freshenv=freshenv,
+                         confoverrides={"policy_edition": edition,
+                                        "policy_classified_tree": str(classified_tree or "")},
+                         freshenv=freshenv,
                          status=None, warning=warning_stream, parallel=parallel)
             # Warnings logged while Sphinx starts (config, extensions) reach only the stream.
             early = warning_stream.getvalue()
@@ -252,7 +261,7 @@ def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
         srcdir = work / "src"
         _sync_stage(src, srcdir, classification.members(edition))
     result = run_sphinx(srcdir, work / "html", work / "doctrees", "html", edition,
-                        parallel=parallel, shown_src=src)
+                        parallel=parallel, shown_src=src, classified_tree=src)
     if not result.ok:
         result.lines.append(messages.render("not-published", None, out=out))
         return result

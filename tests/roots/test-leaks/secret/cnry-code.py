@@ -1,0 +1,1 @@
+print("CNRY-LITINC-16")

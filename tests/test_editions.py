@@ -1,0 +1,367 @@
+"""Editions that cannot leak: each test is a real build, with canaries scanned in every file.
+
+The restricted documents of ``tests/roots/test-leaks`` carry a unique canary in every
+construct that stock Sphinx leaks (PRODUCT.md): titles, labels, glossary terms, index entries,
+meta, footnotes, substitutions, images, figures, downloads, includes, literalincludes, toctree
+entries, code, comments, front matter and a file name. The public edition must hold none of
+them, by any path; the restricted edition must hold them (so the canaries are real).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import build, copy_root, find_canaries, tree_digest
+
+from policy import runner
+
+CANARIES = {
+    "title": "CNRY-TITLE-01",
+    "label": "cnry-label-02",
+    "section title": "CNRY-SECTION-03",
+    "glossary term": "CNRY-TERM-04",
+    "glossary definition": "CNRY-TERMDEF-05",
+    "index entry": "CNRY-INDEX-06",
+    "meta": "CNRY-META-07",
+    "footnote": "CNRY-FOOTNOTE-08",
+    "substitution": "CNRY-SUBST-09",
+    "image alt text": "CNRY-ALT-10",
+    "image bytes": "CNRY-PNG-11",
+    "figure caption": "CNRY-CAPTION-12",
+    "download link text": "CNRY-DLTEXT-13",
+    "download file": "CNRY-DLFILE-14",
+    "include": "CNRY-INCLUDE-15",
+    "literalinclude": "CNRY-LITINC-16",
+    "toctree entry": "CNRY-CHILD-17",
+    "code block": "CNRY-CODE-18",
+    "comment": "CNRY-COMMENT-19",
+    "html comment": "CNRY-HTMLCOMMENT-20",
+    "front matter": "CNRY-FRONTMATTER-21",
+    "front matter meta": "CNRY-HTMLMETA-22",
+    "only block": "CNRY-ONLY-23",
+    "figure bytes": "CNRY-PNG-24",
+    "file name": "cnry-filename-zq81",
+    "document name": "secret/child",
+    "folder name": "secret",
+    "japanese text": "機密漏洩検知用の見本文字列",
+}
+#: Constructs that render in the restricted edition: proof that the canaries are real.
+RENDERED_IN_RESTRICTED = [
+    "title", "label", "section title", "glossary term", "glossary definition", "index entry",
+    "meta", "footnote", "substitution", "image alt text", "image bytes", "figure caption",
+    "download link text", "download file", "include", "literalinclude", "toctree entry",
+    "code block", "front matter meta", "figure bytes", "file name", "document name",
+    "japanese text",
+]
+
+
+@pytest.fixture(scope="module")
+def leaks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("leaks")
+    src = copy_root("leaks", work)
+    for edition in ("public", "restricted"):
+        result = build(src, edition, work)
+        assert result.ok, "\n".join(result.lines)
+    return work
+
+
+def test_public_edition_holds_no_canary(leaks: Path) -> None:
+    assert find_canaries(leaks / "public", ["PUBLIC-OK-CANARY"])  # the scanner sees text
+    found = find_canaries(leaks / "public", CANARIES.values())
+    assert not found, found
+
+
+@pytest.mark.parametrize("construct", RENDERED_IN_RESTRICTED)
+def test_restricted_edition_holds_the_canary(leaks: Path, construct: str) -> None:
+    assert find_canaries(leaks / "restricted", [CANARIES[construct]]), construct
+
+
+def test_public_edition_has_no_search_index_genindex_or_inventory_entries_of_restricted(
+    leaks: Path,
+) -> None:
+    public = leaks / "public"
+    for name in ("searchindex.js", "objects.inv", "genindex.html"):
+        assert (public / name).is_file()
+    found = find_canaries(public, CANARIES.values())
+    assert not {path for paths in found.values() for path in paths} & {
+        "searchindex.js", "objects.inv", "genindex.html"
+    }
+    assert not (public / "_downloads").exists() or not any((public / "_downloads").rglob("*"))
+    assert not (public / "_images").exists()
+
+
+def test_restricted_edition_is_marked_noindex_on_every_page(leaks: Path) -> None:
+    pages = list((leaks / "restricted").rglob("*.html"))
+    assert len(pages) > 3
+    for page in pages:
+        assert '<meta name="robots" content="noindex' in page.read_text(encoding="utf-8"), page
+    for page in (leaks / "public").rglob("*.html"):
+        if page.name == "search.html":
+            continue  # Sphinx keeps its own search page out of search engines
+        assert "noindex" not in page.read_text(encoding="utf-8"), page
+
+
+def test_public_audit_ran_and_found_nothing(leaks: Path, tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    result = build(src, "public", tmp_path)
+    assert result.ok and result.audit is not None
+    assert result.audit.clean
+    assert result.audit.restricted_sources >= 8
+    assert result.audit.fingerprints > 50
+    assert result.audit.files_scanned > 10
+
+
+def test_public_edition_builds_with_the_restricted_folders_deleted(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    shutil.rmtree(src / "secret")
+    result = build(src, "public", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    assert any("[policy.audit-no-restricted]" in line for line in result.lines)
+    assert (tmp_path / "public" / "pub" / "page.html").is_file()
+
+
+def test_real_docs_public_edition_builds_without_docs_restricted(tmp_path: Path) -> None:
+    src = copy_root("docs", tmp_path)
+    shutil.rmtree(src / "restricted")
+    result = build(src, "public", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    assert (tmp_path / "public" / "kihon" / "index.html").is_file()
+
+
+def test_same_sources_give_byte_identical_editions(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    digests = []
+    for attempt in ("one", "two"):
+        work = tmp_path / attempt
+        for edition in ("public", "restricted"):
+            result = build(src, edition, work)
+            assert result.ok, "\n".join(result.lines)
+        digests.append((tree_digest(work / "public"), tree_digest(work / "restricted")))
+    assert digests[0] == digests[1]
+
+
+def test_parallel_build_gives_the_same_public_edition(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    serial = build(src, "public", tmp_path / "serial")
+    parallel = build(src, "public", tmp_path / "parallel", parallel=2)
+    assert serial.ok and parallel.ok, "\n".join(parallel.lines)
+    assert tree_digest(tmp_path / "serial" / "public") == tree_digest(
+        tmp_path / "parallel" / "public")
+    assert not find_canaries(tmp_path / "parallel" / "public", CANARIES.values())
+
+
+# --- public -> restricted attempts: each fails with file and line, public/ untouched ---------
+
+ATTEMPTS = {
+    "ref to a restricted label": ("{ref}`cnry-label-02`", "public-refers-restricted"),
+    "doc link to a restricted document": ("{doc}`/secret/child`", "public-refers-restricted"),
+    "term of a restricted glossary": ("{term}`CNRY-TERM-04`", "public-refers-restricted"),
+    "toctree entry": ("```{toctree}\n/secret/child\n```", "public-refers-restricted"),
+    "image": ("![図](/secret/cnry-img.png)", "public-uses-restricted-file"),
+    "figure": ("```{figure} /secret/cnry-fig.png\n図\n```", "public-uses-restricted-file"),
+    "download": ("{download}`資料 </secret/cnry-download.txt>`", "public-uses-restricted-file"),
+    "include": ("```{include} /secret/cnry-include.mdinc\n```", "public-uses-restricted-file"),
+    "literalinclude": ("```{literalinclude} /secret/cnry-code.py\n```",
+                       "public-uses-restricted-file"),
+    "csv-table file": ("```{csv-table} 表\n:file: /secret/cnry-download.txt\n```",
+                       "public-uses-restricted-file"),
+    "include outside the tree": ("```{include} ../../outside.md\n```",
+                                 "public-uses-restricted-file"),
+    "image through a symlink": ("![図](linked.png)", "public-uses-restricted-file"),
+    "only block": ("```{only} restricted\nCNRY-ATTEMPT\n```", "restricted-inline"),
+    "heading inside only": ("```{only} html\n## CNRY-ATTEMPT\n\n本文\n```", "restricted-inline"),
+    "ifconfig block": ("```{ifconfig} True\nCNRY-ATTEMPT\n```", "restricted-inline"),
+    "restricted block": (":::{restricted}\nCNRY-ATTEMPT\n:::", "restricted-inline"),
+    "html comment": ("<!-- CNRY-ATTEMPT -->", "restricted-inline"),
+    "raw html": ("```{raw} html\n<b>CNRY-ATTEMPT</b>\n```", "restricted-inline"),
+    "raw html inside eval-rst": ("```{eval-rst}\n.. raw:: html\n\n   <i>CNRY-ATTEMPT</i>\n```",
+                                 "restricted-inline"),
+}
+
+
+def _plant(src: Path, snippet: str) -> int:
+    """Append ``snippet`` to the public page; return the line it starts on."""
+    page = src / "pub" / "page.md"
+    text = page.read_text(encoding="utf-8")
+    if not text.endswith("\n\n"):
+        text += "\n"
+    line = text.count("\n") + 1
+    page.write_text(text + snippet + "\n", encoding="utf-8")
+    (src.parent / "outside.md").write_text("CNRY-OUTSIDE 木の外の文章\n", encoding="utf-8")
+    os.symlink(src / "secret" / "cnry-img.png", src / "pub" / "linked.png")
+    return line
+
+
+@pytest.mark.parametrize("attempt", list(ATTEMPTS))
+def test_public_document_cannot_reach_restricted_material(attempt: str, tmp_path: Path) -> None:
+    snippet, code = ATTEMPTS[attempt]
+    src = copy_root("leaks", tmp_path)
+    first = build(src, "public", tmp_path)
+    assert first.ok, "\n".join(first.lines)
+    before = tree_digest(tmp_path / "public")
+    line = _plant(src, snippet)
+    for edition in ("public", "restricted"):
+        result = build(src, edition, tmp_path)
+        assert not result.ok, f"{edition} build accepted: {attempt}"
+        joined = "\n".join(result.lines)
+        assert f"[policy.{code}]" in joined, joined
+        lines = [int(n) for n in re.findall(r"pub/page\.md:(\d+)", joined)]
+        assert lines and all(line <= n <= line + snippet.count("\n") for n in lines), joined
+        assert "Traceback" not in joined
+    assert tree_digest(tmp_path / "public") == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".public.")]
+    checked = runner.check(src, cache=tmp_path / "check")
+    assert not checked.ok and f"[policy.{code}]" in "\n".join(checked.lines)
+    if (tmp_path / "restricted").exists():
+        assert not find_canaries(tmp_path / "public", ["CNRY-ATTEMPT", "CNRY-OUTSIDE"])
+
+
+def test_same_message_for_a_restricted_reference_in_every_build(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    _plant(src, "{ref}`cnry-label-02`")
+    pattern = re.compile(r"page\.md:\d+: エラー: (公開文書から参照.*?\[policy\.public-refers-restricted\])",
+                         re.S)
+    results = [build(src, "public", tmp_path), build(src, "restricted", tmp_path),
+               runner.check(src, cache=tmp_path / "check")]
+    messages = [pattern.findall("\n".join(result.lines)) for result in results]
+    assert messages[0] and messages[0] == messages[1] == messages[2], messages
+
+
+def test_parallel_build_still_refuses_a_restricted_reference(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    _plant(src, "{ref}`cnry-label-02`")
+    for edition in ("public", "restricted"):
+        result = build(src, edition, tmp_path, parallel=2)
+        assert not result.ok
+        assert "[policy.public-refers-restricted]" in "\n".join(result.lines)
+
+
+# --- classification settings that cannot be trusted -----------------------------------------
+
+
+def _set_front_matter(page: Path, front: str) -> None:
+    page.write_text(f"---\n{front}\n---\n" + page.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def test_front_matter_cannot_lower_a_classification(tmp_path: Path) -> None:
+    """Whoever reads the document refuses the declaration; the public build never reads a
+    document of a restricted folder, so it simply leaves it out."""
+    src = copy_root("leaks", tmp_path)
+    _set_front_matter(src / "secret" / "child.md", "classification: public")
+    for failing in (build(src, "restricted", tmp_path),
+                    runner.check(src, cache=tmp_path / "check")):
+        assert not failing.ok
+        joined = "\n".join(failing.lines)
+        assert "[policy.lowered-level]" in joined and "secret/child.md:2" in joined
+    assert build(src, "public", tmp_path).ok
+    assert not find_canaries(tmp_path / "public", ["CNRY-CHILD-17"])
+
+
+def test_front_matter_lowering_a_public_folder_document_is_refused_before_reading(
+    tmp_path: Path,
+) -> None:
+    src = copy_root("leaks", tmp_path)
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8").replace(
+        'policy_classification = {', 'policy_levels = ["public", "internal", "restricted"]\n'
+        'policy_classification = {"pub/internal": "internal", '), encoding="utf-8")
+    (src / "pub" / "internal").mkdir()
+    (src / "pub" / "internal" / "memo.md").write_text(
+        "---\norphan: true\nclassification: public\n---\n# 内部 CNRY-INTERNAL\n",
+        encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert not result.ok
+    joined = "\n".join(result.lines)
+    assert "[policy.lowered-level]" in joined and "pub/internal/memo.md:3" in joined
+    assert not (tmp_path / "public").exists()
+
+
+def test_front_matter_can_raise_a_classification(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    page = src / "pub" / "cnry-raised-page.md"
+    page.write_text("---\nclassification: restricted\norphan: true\n---\n# 隠す CNRY-RAISED\n",
+                    encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    assert not find_canaries(tmp_path / "public", ["CNRY-RAISED", "cnry-raised-page"])
+    assert find_canaries(tmp_path / ".cache", ["CNRY-RAISED"]) == {}  # never even staged
+
+
+def test_unknown_level_is_an_error(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    _set_front_matter(src / "pub" / "page.md", "classification: secret-ish")
+    result = build(src, "public", tmp_path)
+    assert not result.ok
+    assert "[policy.unknown-level]" in "\n".join(result.lines)
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8").replace('"pub": "public"',
+                                                             '"pub": "pubic"'), encoding="utf-8")
+    (src / "pub" / "page.md").write_text("# 公開のページ\n", encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert not result.ok
+    assert "[policy.unknown-level]" in "\n".join(result.lines)
+
+
+def test_unnamed_files_are_restricted(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    (src / "stray.md").write_text("---\norphan: true\n---\n# 迷子 CNRY-STRAY\n", encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    assert not find_canaries(tmp_path / "public", ["CNRY-STRAY", "stray"])
+    result = build(src, "restricted", tmp_path)
+    assert find_canaries(tmp_path / "restricted", ["CNRY-STRAY"])
+
+
+def test_malformed_only_expression_is_an_error(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    page = src / "secret" / "child.md"
+    page.write_text(page.read_text(encoding="utf-8")
+                    + "\n```{only} restricted and\nCNRY-MALFORMED\n```\n", encoding="utf-8")
+    result = build(src, "restricted", tmp_path)
+    assert not result.ok
+    joined = "\n".join(result.lines)
+    assert "[policy.bad-only-expression]" in joined and "secret/child.md:" in joined
+    assert not runner.check(src, cache=tmp_path / "check").ok
+
+
+def test_symlink_out_of_the_tree_is_an_error(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    (tmp_path / "elsewhere.md").write_text("# 外\n", encoding="utf-8")
+    os.symlink(tmp_path / "elsewhere.md", src / "pub" / "elsewhere.md")
+    result = build(src, "public", tmp_path)
+    assert not result.ok
+    assert "[policy.link-outside-tree]" in "\n".join(result.lines)
+
+
+def test_suppressing_policy_warnings_is_refused(tmp_path: Path) -> None:
+    src = copy_root("leaks", tmp_path)
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + '\nsuppress_warnings = ["policy"]\n',
+                    encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert not result.ok
+    assert "[policy.bad-setting]" in "\n".join(result.lines)
+
+
+# --- the audit, tested on its own -----------------------------------------------------------
+
+
+def test_audit_refuses_a_leak_the_filter_cannot_see(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page title set from outside the tree puts restricted text on every page; the filter
+    never sees it, the audit does, and the previous edition stays."""
+    src = copy_root("leaks", tmp_path)
+    assert build(src, "public", tmp_path).ok
+    before = tree_digest(tmp_path / "public")
+    monkeypatch.setenv("POLICY_TEST_TITLE", "機密漏洩検知用の見本文字列として、この一文は")
+    result = build(src, "public", tmp_path)
+    assert not result.ok
+    joined = "\n".join(result.lines)
+    assert "[policy.audit-hit]" in joined and "secret/index.md" in joined
+    assert "[policy.not-published]" in joined
+    assert tree_digest(tmp_path / "public") == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".public.")]
