@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
 from conftest import build, copy_root, find_canaries, tree_digest
 
-from policy import runner
+from policy import audit, runner
 
 CANARIES = {
     "title": "CNRY-TITLE-01",
@@ -365,3 +366,105 @@ def test_audit_refuses_a_leak_the_filter_cannot_see(tmp_path: Path,
     assert "[policy.not-published]" in joined
     assert tree_digest(tmp_path / "public") == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".public.")]
+
+
+@pytest.fixture
+def clean_public(tmp_path: Path) -> tuple[Path, Path]:
+    """A freshly built, clean public edition (a copy, to plant leaks into) and its sources."""
+    src = copy_root("leaks", tmp_path)
+    assert build(src, "public", tmp_path).ok
+    planted = tmp_path / "planted"
+    shutil.copytree(tmp_path / "public", planted)
+    assert audit.audit_edition(planted, src).clean
+    return planted, src
+
+
+def _page(out: Path) -> Path:
+    return out / "pub" / "page.html"
+
+
+PLANTS = {
+    "text in a paragraph": lambda out, src: _page(out).write_text(
+        _page(out).read_text(encoding="utf-8").replace(
+            "公開してよい文章です。", "公開してよい文章です。この一文は公開版のどこにも現れてはならない"),
+        encoding="utf-8"),
+    "text in an attribute": lambda out, src: _page(out).write_text(
+        _page(out).read_text(encoding="utf-8").replace(
+            "<body", '<body title="庁内の細則を定める見本の文書であり"'), encoding="utf-8"),
+    "escaped text in the search index": lambda out, src: (out / "searchindex.js").write_text(
+        (out / "searchindex.js").read_text(encoding="utf-8").replace(
+            '"titles":', '"x":"' + "".join(f"\\u{ord(c):04x}" for c in "庁内の細則を定める見本の文書")
+            + '","titles":'), encoding="utf-8"),
+    "label in objects.inv": lambda out, src: _replant_inventory(out, "cnry-label-02"),
+    "restricted document name in a link": lambda out, src: _page(out).write_text(
+        _page(out).read_text(encoding="utf-8").replace(
+            "</article>", '<a href="../secret/child.html">x</a></article>'), encoding="utf-8"),
+    "restricted file name": lambda out, src: (out / "cnry-filename-zq81.html").write_text(
+        "<html></html>", encoding="utf-8"),
+    "restricted image bytes": lambda out, src: shutil.copy(
+        src / "secret" / "cnry-img.png", out / "_static" / "logo.png"),
+    "restricted title in an html comment": lambda out, src: _page(out).write_text(
+        _page(out).read_text(encoding="utf-8") + "<!-- 非公開の表紙 CNRY-TITLE-01 -->",
+        encoding="utf-8"),
+    "copied sources": lambda out, src: (out / "_sources").mkdir() or (
+        out / "_sources" / "page.md.txt").write_text("公開のページ", encoding="utf-8"),
+    "doctrees": lambda out, src: (out / ".doctrees").mkdir(),
+    "buildinfo": lambda out, src: (out / ".buildinfo").write_text("tags: 0", encoding="utf-8"),
+}
+
+
+def _replant_inventory(out: Path, name: str) -> None:
+    inventory = out / "objects.inv"
+    head, _, body = inventory.read_bytes().partition(b"zlib.\n")
+    lines = zlib.decompress(body) + f"{name} std:label -1 secret/index.html#$ 見出し\n".encode()
+    inventory.write_bytes(head + b"zlib.\n" + zlib.compress(lines))
+
+
+@pytest.mark.parametrize("plant", list(PLANTS))
+def test_audit_finds_a_leak_planted_in_the_output(plant: str,
+                                                   clean_public: tuple[Path, Path]) -> None:
+    out, src = clean_public
+    PLANTS[plant](out, src)
+    report = audit.audit_edition(out, src)
+    assert not report.clean, plant
+    for hit in report.hits:
+        assert hit.output and hit.fragment and hit.source
+
+
+def test_audit_names_the_output_file_and_the_restricted_source(
+    clean_public: tuple[Path, Path],
+) -> None:
+    out, src = clean_public
+    PLANTS["text in a paragraph"](out, src)
+    hits = audit.audit_edition(out, src).hits
+    assert any(hit.output == "pub/page.html" and hit.source == "secret/index.md"
+               and hit.kind == "text" for hit in hits), hits
+
+
+# --- the extension alone, under plain Sphinx ---------------------------------------------------
+
+
+@pytest.mark.sphinx("html", testroot="leaks", freshenv=True)
+def test_plain_sphinx_build_defaults_to_the_public_edition(app) -> None:  # type: ignore[no-untyped-def]
+    app.build()
+    assert not find_canaries(Path(app.outdir), CANARIES.values())
+    # The pickled environment keeps conf.py, which names the restricted root; nothing else.
+    content = [c for name, c in CANARIES.items() if name not in ("folder name",)]
+    assert not find_canaries(Path(app.doctreedir), content)
+    assert (Path(app.outdir) / "pub" / "page.html").is_file()
+
+
+@pytest.mark.sphinx("gettext", testroot="leaks", freshenv=True)
+def test_gettext_catalogs_of_the_public_edition_hold_no_restricted_string(app) -> None:  # type: ignore[no-untyped-def]
+    app.build()
+    catalogs = list(Path(app.outdir).rglob("*.pot"))
+    assert catalogs
+    assert any("公開してよい文章です" in p.read_text(encoding="utf-8") for p in catalogs)
+    assert not find_canaries(Path(app.outdir), CANARIES.values())
+
+
+@pytest.mark.sphinx("gettext", testroot="leaks", freshenv=True,
+                    confoverrides={"policy_edition": "restricted"})
+def test_gettext_catalogs_of_the_restricted_edition_do_hold_them(app) -> None:  # type: ignore[no-untyped-def]
+    app.build()
+    assert find_canaries(Path(app.outdir), [CANARIES["title"], CANARIES["japanese text"]])

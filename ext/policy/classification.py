@@ -116,6 +116,26 @@ class Classification:
     def excluded(self, edition: str) -> list[str]:
         return sorted(p for p, lvl in self.levels.items() if not self.scheme.within(lvl, edition))
 
+    def reading_patterns(self, edition: str) -> tuple[list[str], list[str]]:
+        """Sphinx ``include_patterns`` and ``exclude_patterns`` that let it find the edition's
+        documents only, written from the rules rather than as a list of files, so that the
+        names of files outside the edition are not kept in the build environment. Files raised
+        by their own declaration inside an included folder are the only ones named."""
+        scheme = self.scheme
+        if edition == scheme.highest:
+            return ["**"], []
+        include: list[str] = []
+        exclude: list[str] = []
+        for key, level in sorted(self.scheme.rules.items()):
+            target = include if scheme.within(level, edition) else exclude
+            target.extend(["**"] if key == "" else [key, f"{key}/**"])
+        included = [key for key, level in self.scheme.rules.items()
+                    if scheme.within(level, edition)]
+        for relpath in self.excluded(edition):
+            if any(key in ("", relpath) or relpath.startswith(key + "/") for key in included):
+                exclude.append(relpath)
+        return include, exclude
+
 
 def _normalise(relpath: str) -> str:
     path = relpath.replace(os.sep, "/").strip()

@@ -94,18 +94,17 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
                                         "index": "policy-redirect.html"}
     other_roots = {root for name, root in roots.items() if root != config.root_doc}
     suffixes = list(config.source_suffix)
-    excluded = classification.excluded(edition)
-    excluded += [root + suffix for root in other_roots for suffix in suffixes]
-    config.exclude_patterns = [*config.exclude_patterns, *excluded]
+    include, exclude = classification.reading_patterns(edition)
+    exclude += [root + suffix for root in other_roots for suffix in suffixes]
+    config.include_patterns = include
+    config.exclude_patterns = [*config.exclude_patterns, *exclude]
     # Copied sources are a leak path of stock Sphinx; no edition publishes them.
     config.html_copy_source = False
     config.html_show_sourcelink = False
-    app.policy_classification = classification  # type: ignore[attr-defined]
+    _CLASSIFICATIONS[str(Path(app.srcdir).resolve())] = classification
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    classification: Classification = app.policy_classification  # type: ignore[attr-defined]
-    app.env.policy_levels = dict(classification.levels)  # type: ignore[attr-defined]
     # Registered last, so that no extension loaded after this one can put the stock,
     # fail-open directives back.
     for name, directive in _GUARDED_DIRECTIVES.items():
@@ -119,13 +118,19 @@ def _scheme_of(env: BuildEnvironment) -> Scheme:
     return _scheme(env.config)
 
 
+#: The classification of each docs tree being built, by its resolved path. Kept out of the
+#: environment on purpose: the environment is pickled, and the names of files outside the
+#: edition are content too. Forked parallel workers inherit it.
+_CLASSIFICATIONS: dict[str, Classification] = {}
+
+
 def file_level(env: BuildEnvironment, relpath: str) -> str:
     """The level of a file, by its path relative to the docs tree (present or not)."""
-    known: dict[str, str] = getattr(env, "policy_levels", {})
     relpath = posixpath.normpath(relpath)
-    if relpath in known:
-        return known[relpath]
-    return _scheme_of(env).level_of_path(relpath)
+    classification = _CLASSIFICATIONS.get(str(Path(env.srcdir).resolve()))
+    if classification is None:
+        return _scheme_of(env).highest  # no classification: trust nothing
+    return classification.level(relpath)
 
 
 def doc_level(env: BuildEnvironment, docname: str) -> str:

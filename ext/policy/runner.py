@@ -112,10 +112,10 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
             app.build()
     except (SphinxError, OSError, UnicodeDecodeError) as exc:
         exception = exc
-        early = early or warning_stream.getvalue()
+        early = early if app is not None else warning_stream.getvalue()
     except Exception as exc:  # a fault of ours: keep the traceback out of the user's way
         exception = exc
-        early = early or warning_stream.getvalue()
+        early = early if app is not None else warning_stream.getvalue()
         log = PROJECT_ROOT / ".build" / "last-error.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
