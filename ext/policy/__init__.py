@@ -12,6 +12,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from .clause import setup_clause
 from .edition import setup_edition
 
 __version__ = "0.1.0"
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     setup_edition(app)
+    setup_clause(app)
     return {
         "version": __version__,
         "env_version": 1,

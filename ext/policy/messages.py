@@ -166,6 +166,65 @@ CATALOGUE: dict[str, Message] = {
         "an unexpected internal problem occurred: {detail}",
         "details are in .build/last-error.log; please report it to the developers",
     ),
+    # --- clauses: numbering and references -------------------------------------------------
+    "clause-unknown-style": Message(
+        "error",
+        "番号の付け方「{style}」は定義されていません（定義済み: {known}）",
+        "文書の先頭の numbering: に定義済みの名前を書くか、conf.py の policy_numbering_styles に"
+        "その名前の付け方を定めてください",
+        "the numbering style '{style}' is not defined (defined: {known})",
+        "name a defined style in the front matter's numbering:, or define it in "
+        "policy_numbering_styles in conf.py",
+    ),
+    "clause-too-deep": Message(
+        "error",
+        "この見出し・項目は {depth} 段目ですが、番号の付け方「{style}」は {levels} 段目までしか"
+        "定めていません",
+        "見出しの # の数や番号付きリストの入れ子を減らして階層を浅くするか、より深い段まで"
+        "定めた番号の付け方を使ってください",
+        "this heading or item is at level {depth}, but the numbering style '{style}' defines "
+        "only {levels} levels",
+        "make the nesting shallower, or use a style that defines more levels",
+    ),
+    "clause-too-many": Message(
+        "error",
+        "この段の番号（{counter}）は {largest} 番目までしか表せません",
+        "箇条を分けるか、この段の番号に数字を使う番号の付け方にしてください",
+        "the numbers of this level ({counter}) go up to {largest} only",
+        "split the clause, or use a style with arabic numbers at this level",
+    ),
+    "clause-unknown-label": Message(
+        "error",
+        "参照しているラベル「{label}」の箇条が見つかりません",
+        "ラベル名の綴りを確かめてください。ラベルは見出しの直前、または番号付きの項目の先頭に"
+        "（ラベル名）= と書いて付けます",
+        "no clause has the label '{label}'",
+        "check the label's spelling; a label is written as (label)= before a heading or at "
+        "the start of a numbered item",
+    ),
+    "clause-not-numbered": Message(
+        "error",
+        "ラベル「{label}」の付いた箇所には番号がないため、番号で参照できません",
+        "参照先の文書の先頭に numbering: を書いて番号を付けるか、{{ref}} で見出しの名前を使って"
+        "参照してください",
+        "the place labelled '{label}' has no number, so it cannot be referred to by number",
+        "add numbering: to the front matter of its document, or refer to it with {{ref}}",
+    ),
+    "clause-duplicate-label": Message(
+        "error",
+        "ラベル「{label}」は「{other}」でも使われています",
+        "ラベルは原稿全体で一つの箇条にだけ付けられます。どちらかの名前を変えてください",
+        "the label '{label}' is also used in '{other}'",
+        "a label may name one clause only in the whole tree; rename one of them",
+    ),
+    "clause-bad-reference": Message(
+        "error",
+        "箇条の参照「{text}」を読み取れません",
+        "ラベルを「,」で区切って書いてください。「又は」でつなぐときは最後の二つの間に 又は と"
+        "書きます（例: {{clause}}`kihon-audit 又は kihon-review`）",
+        "the clause reference '{text}' cannot be read",
+        "separate labels with commas; for 「又は」 write 又は between the last two labels",
+    ),
     # --- documents ----------------------------------------------------------------------------
     "sphinx-warning": Message(
         "error",
