@@ -628,19 +628,6 @@ def _on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         logging.logging.getLogger(logging.NAMESPACE).removeHandler(counter)
 
 
-# --- the restricted edition's marks -----------------------------------------------------------
-
-
-def _on_html_page_context(app: Sphinx, pagename: str, templatename: str,
-                          context: dict[str, Any], doctree: nodes.document | None) -> None:
-    scheme = _scheme(app.config)
-    if app.config.policy_edition == scheme.levels[0]:
-        return
-    context["metatags"] = (context.get("metatags") or "") + (
-        '<meta name="robots" content="noindex, nofollow, noarchive">\n'
-    )
-
-
 def setup_edition(app: Sphinx) -> None:
     app.add_config_value("policy_levels", list(Scheme().levels), "env", types=[list, tuple])
     app.add_config_value("policy_classification", {}, "env", types=[dict])
@@ -659,7 +646,6 @@ def setup_edition(app: Sphinx) -> None:
     app.connect("env-get-updated", _on_get_updated)
     app.policy_reread = set()  # type: ignore[attr-defined]
     app.connect("warn-missing-reference", _on_warn_missing_reference)
-    app.connect("html-page-context", _on_html_page_context)
     app.connect("build-finished", _on_build_finished)
     counter = _ErrorCounter()
     logging.logging.getLogger(logging.NAMESPACE).addHandler(counter)

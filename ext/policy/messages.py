@@ -159,6 +159,13 @@ CATALOGUE: dict[str, Message] = {
         "no restricted sources are present, so only the structure of the edition was audited",
         "build where the restricted sources are present to audit the content too",
     ),
+    "marks-missing": Message(
+        "error",
+        "庁内版のページ「{page}」に、庁内限定の表示（{what}）がありません",
+        "テーマやテンプレートを変えた場合は元に戻し、開発担当へ連絡してください",
+        "the restricted edition's page '{page}' lacks its restricted marking ({what})",
+        "undo any theme or template change and tell the developers",
+    ),
     "internal": Message(
         "error",
         "ツールの内部で予期しない問題が起きました: {detail}",

@@ -35,7 +35,7 @@ from sphinx.util.logging import WarningLogRecordTranslator
 from sphinx.util.tags import Tags
 
 from . import audit as audit_module
-from . import messages
+from . import marking, messages
 from .classification import Classification, Scheme, classify_tree
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -274,6 +274,14 @@ def _publish(built: Path, out: Path, src: Path, edition: str, scheme: Scheme,
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         shutil.copytree(built, fresh, dirs_exist_ok=True, ignore=_not_published)
+        if edition != scheme.levels[0]:
+            for problem in marking.verify_marks(fresh):
+                page, _, what = problem.partition(": ")
+                result.lines.append(messages.render("marks-missing", None, page=page, what=what))
+            if any("marks-missing" in line for line in result.lines):
+                result.lines.append(messages.render("not-published", None, out=out))
+                result.ok = False
+                return result
         if edition != scheme.highest:
             report = audit_module.audit_edition(fresh, src, edition)
             result.audit = report
