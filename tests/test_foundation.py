@@ -178,3 +178,15 @@ def test_build_py_refuses_unknown_arguments() -> None:
     done = _run_build_py("public", "--bogus")
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
+
+
+def test_build_py_never_writes_the_restricted_edition_into_the_public_folder(
+    tmp_path: Path,
+) -> None:
+    public = PROJECT / "public"
+    before = sorted(p.as_posix() for p in public.rglob("*")) if public.exists() else None
+    done = _run_build_py("restricted", "--out", "public", cwd=PROJECT)
+    assert done.returncode == 1
+    assert "[policy.wrong-out]" in done.stderr
+    after = sorted(p.as_posix() for p in public.rglob("*")) if public.exists() else None
+    assert before == after

@@ -128,11 +128,13 @@ def _walk(root: Path) -> Iterator[Path]:
 # --- normalising and fingerprinting ----------------------------------------------------------
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def normalise(text: str) -> str:
     """NFKC, then letters and digits only: markup, punctuation and spaces vary between a
     source and its rendering, the words do not."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if ch.isalnum()).lower()
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 #: ASCII characters that separate units of structure (lines, HTML tags, JSON strings, table
@@ -288,8 +290,8 @@ def _texts_of(path: Path, data: bytes) -> list[str]:
 def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str],
                   edition: str = "public") -> AuditReport:
     """Scan every file of a built edition for restricted fingerprints and forbidden files."""
-    out = Path(outdir)
-    src = Path(srcdir)
+    out = Path(outdir).resolve()
+    src = Path(srcdir).resolve()
     report = AuditReport(edition)
     rules = _read_rules(src)
     prints, restricted_count, _public_norm = _fingerprint(src, rules)
@@ -354,8 +356,9 @@ def _scan(rel: str, texts: list[str], names: list[str], prints: _Fingerprints,
             if token in text and (token, source) not in found:
                 found[(token, source)] = Hit(rel, token, source, "name")
         units = [normalise(part) for part in _SEPARATORS.split(text)]
+        joined = "\x00".join(units)  # one substring search instead of one per unit
         for phrase, source in prints.phrases.items():
-            if any(phrase in unit for unit in units) and (phrase, source) not in found:
+            if phrase in joined and (phrase, source) not in found:
                 found[(phrase, source)] = Hit(rel, phrase, source, "title or term")
         for unit in units:
             for index, h in enumerate(_grams(unit)):
