@@ -94,6 +94,15 @@ def test_ordered_lists_are_clauses_numbered_with_their_parents_other_clauses(for
     assert "list-style: none" in css.read_text(encoding="utf-8")
 
 
+def test_restructuredtext_documents_number_and_refer_the_same_way(forms: Path) -> None:
+    page = forms / "rest.html"
+    assert headings(page) == ["reStructuredText の文書", "1 第一の節", "2 第二の節"]
+    assert items(page) == ["(1) 項目", "(2) 項目"]
+    assert paragraphs(page) == ["1 及び 方針1及び2 による。", "1又は2 による。"]
+    assert clause_links(page)[:3] == [("1", "#r-first"), ("方針1", "kihon.html#f-purpose"),
+                                      ("2", "kihon.html#f-scope")]
+
+
 def test_a_document_without_numbering_is_left_as_written(forms: Path) -> None:
     page = forms / "plain.html"
     assert headings(page) == ["番号のない文書", "見出し"]
@@ -341,3 +350,8 @@ def test_inserting_a_section_renumbers_every_reference_without_a_fresh_environme
     assert "11 情報セキュリティ実施手順の策定" in headings(page)
     assert paragraphs(probe_page) == ["基本方針7による。"]
     assert clause_links(probe_page) == [("基本方針7", "../kihon/index.html#kihon-measures")]
+    # Pages that were not read again show the new numbers in their navigation too.
+    navigation = _text(html.parse(str(tmp_path / "restricted" / "restricted" / "index.html"))
+                       .getroot())
+    assert "7 情報セキュリティ対策" in navigation
+    assert "6 情報セキュリティ対策" not in navigation

@@ -35,9 +35,10 @@ from .messages import PolicyError, report
 
 DOMAIN = "clause"
 #: The class of an ordered list whose items are numbered clauses: the number is in the text,
-#: so the list shows no marker of its own (``static/policy-clause.css``).
+#: so the list shows no marker of its own (this file, published by itself: ``static/`` also
+#: holds files that belong to one edition only).
 LIST_CLASS = "policy-clause-list"
-_STATIC = Path(__file__).parent / "static"
+_STYLESHEET = Path(__file__).parent / "static" / "policy-clause.css"
 
 
 def styles_of(config: Config) -> dict[str, numbering.NumberingStyle]:
@@ -405,9 +406,9 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    static = str(_STATIC)
-    if static not in app.config.html_static_path:
-        app.config.html_static_path.append(static)
+    stylesheet = str(_STYLESHEET)
+    if stylesheet not in app.config.html_static_path:
+        app.config.html_static_path.append(stylesheet)
 
 
 def setup_clause(app: Sphinx) -> None:
