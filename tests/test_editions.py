@@ -468,3 +468,20 @@ def test_gettext_catalogs_of_the_public_edition_hold_no_restricted_string(app) -
 def test_gettext_catalogs_of_the_restricted_edition_do_hold_them(app) -> None:  # type: ignore[no-untyped-def]
     app.build()
     assert find_canaries(Path(app.outdir), [CANARIES["title"], CANARIES["japanese text"]])
+
+
+def test_short_restricted_names_do_not_trip_the_audit_on_theme_files(tmp_path: Path) -> None:
+    """A restricted document called ``sns`` or ``map``: those letters are in every theme's
+    scripts, so names are looked for where names are used, not in every byte."""
+    src = copy_root("leaks", tmp_path)
+    for name in ("sns", "map", "css"):
+        (src / "secret" / f"{name}.md").write_text(f"---\norphan: true\n---\n# {name} の運用\n",
+                                                   encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    out = tmp_path / "planted"
+    shutil.copytree(tmp_path / "public", out)
+    (out / "pub" / "sns.html").write_text("<html></html>", encoding="utf-8")
+    hits = audit.audit_edition(out, src).hits
+    assert any(hit.output == "pub/sns.html" and hit.fragment == "secret/sns" or
+               hit.fragment == "sns" for hit in hits), hits

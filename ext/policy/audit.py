@@ -310,27 +310,31 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         digest = hashlib.sha256(data).hexdigest()
         if digest in prints.hashes:
             report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
-        _scan(rel, _texts_of(path, data), _names_of(rel, data), prints, report)
+        texts = _texts_of(path, data)
+        _scan(rel, texts, _names_of(rel, data, texts), prints, report)
     return report
 
 
-_NAME_ATTRIBUTES = ("href", "src", "id", "action", "srcset", "data", "name")
+#: Files whose content is a table of names (documents, labels, terms) rather than prose.
+_NAME_TABLES = ("objects.inv", "searchindex.js")
 
 
-def _names_of(rel: str, data: bytes) -> list[str]:
-    """Where names are used: the file's own path, and for HTML its link and id attributes."""
+def _names_of(rel: str, data: bytes, texts: list[str]) -> list[str]:
+    """Where names are used: the file's own path, every attribute of an HTML page (links,
+    ids, titles), and the inventories and search index. Names are looked for only there:
+    a short label or folder name is an everyday word in a theme's scripts and styles."""
     names = [rel, urllib.parse.unquote(rel)]
-    if rel.endswith((".html", ".htm", ".xhtml")):
+    if Path(rel).name in _NAME_TABLES:
+        names.extend(texts)
+    elif rel.endswith((".html", ".htm", ".xhtml")):
         try:
             tree = lxml_html.fromstring(data)
         except (etree.ParserError, ValueError):
-            return names
+            return names + texts  # unreadable as HTML: look everywhere
         for element in tree.iter():
             if isinstance(element.tag, str):
-                for attribute in _NAME_ATTRIBUTES:
-                    value = element.get(attribute)
-                    if value:
-                        names.extend((value, urllib.parse.unquote(value)))
+                for value in element.attrib.values():
+                    names.extend((value, urllib.parse.unquote(value)))
     return names
 
 
@@ -351,10 +355,10 @@ def _scan(rel: str, texts: list[str], names: list[str], prints: _Fingerprints,
         for part, source in prints.path_parts.items():
             if part in name and (part, source) not in found:
                 found[(part, source)] = Hit(rel, part, source, "file name")
-    for text in texts:
         for token, source in prints.names.items():
-            if token in text and (token, source) not in found:
+            if token in name and (token, source) not in found:
                 found[(token, source)] = Hit(rel, token, source, "name")
+    for text in texts:
         units = [normalise(part) for part in _SEPARATORS.split(text)]
         joined = "\x00".join(units)  # one substring search instead of one per unit
         for phrase, source in prints.phrases.items():
