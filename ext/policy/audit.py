@@ -338,6 +338,12 @@ def _names_of(rel: str, data: bytes, texts: list[str]) -> list[str]:
     return names
 
 
+def _path_segments(value: str) -> list[str]:
+    """The folder and file names (without suffixes) of a path or URL."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(value).path)
+    return [segment.split(".", 1)[0] for segment in path.split("/") if segment]
+
+
 def _check_structure(rel: str, report: AuditReport) -> None:
     parts = rel.split("/")
     for part in parts:
@@ -351,10 +357,11 @@ def _check_structure(rel: str, report: AuditReport) -> None:
 def _scan(rel: str, texts: list[str], names: list[str], prints: _Fingerprints,
           report: AuditReport) -> None:
     found: dict[tuple[str, str], Hit] = {}
+    segments = {segment for name in names for segment in _path_segments(name)}
+    for part, source in prints.path_parts.items():
+        if part in segments:
+            found[(part, source)] = Hit(rel, part, source, "file name")
     for name in names:
-        for part, source in prints.path_parts.items():
-            if part in name and (part, source) not in found:
-                found[(part, source)] = Hit(rel, part, source, "file name")
         for token, source in prints.names.items():
             if token in name and (token, source) not in found:
                 found[(token, source)] = Hit(rel, token, source, "name")
