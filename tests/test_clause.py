@@ -190,6 +190,15 @@ def test_nesting_deeper_than_the_style_is_an_error_at_its_line(tmp_path: Path) -
                      re.S), _joined(result)
 
 
+def test_a_typed_number_left_in_a_heading_or_item_is_pointed_out(tmp_path: Path) -> None:
+    result = runner.check(copy_root("clause-typed-number", tmp_path), cache=tmp_path / "c")
+    joined = _joined(result)
+    assert result.ok, joined  # advice: the page still builds, with the number twice
+    warned = re.findall(r"index\.md:(\d+): 警告: .*?「(.+?)」.*?\[policy\.clause-typed-number\]",
+                        joined, re.S)
+    assert warned == [("7", "2"), ("9", "(1)"), ("11", "①")]
+
+
 def test_an_unknown_setting_for_styles_stops_the_build(tmp_path: Path) -> None:
     src = copy_root("clause-too-deep", tmp_path)
     with (src / "conf.py").open("a", encoding="utf-8") as conf:
@@ -248,6 +257,23 @@ def test_a_duplicate_label_is_an_error_in_check(tmp_path: Path) -> None:
     assert not result.ok
     assert re.search(r"e\.md:10: エラー: .*b\.md.*\[policy\.clause-duplicate-label\]",
                      _joined(result), re.S), _joined(result)
+
+
+@pytest.mark.sphinx("dummy", testroot="clause-forms", freshenv=True)
+def test_merging_a_parallel_readers_data_reports_a_label_it_could_not_see(app) -> None:
+    """The merge itself, without relying on which worker happens to read what."""
+    app.build()
+    domain = app.env.domains["clause"]
+    clause = {"labels": ["f-purpose"], "parts": ["1"], "title": "別の目的", "anchor": "f-purpose",
+              "line": 8}
+    other = {"documents": {"other": {"style": "kihon", "short_name": None}},
+             "clauses": {"other": [clause]}}
+    domain.merge_domaindata({"other"}, other)
+    assert "[policy.clause-duplicate-label]" in app.warning.getvalue()
+    assert "other" in domain.clauses  # merged all the same, and cleared with its document
+    domain.clear_doc("other")
+    assert "other" not in domain.clauses
+    assert domain.find("f-purpose")[0] == "kihon"
 
 
 @pytest.mark.parametrize("how", ["check", "public", "restricted"])

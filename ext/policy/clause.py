@@ -115,7 +115,9 @@ class ClauseDomain(Domain):
         return None
 
     def signature(self, docname: str) -> list:
-        return [(c["parts"], c["title"], c["labels"]) for c in self.clauses.get(docname, [])]
+        """What other pages show of a document's numbering: its name and every clause."""
+        return [self.documents.get(docname),
+                *((c["parts"], c["title"], c["labels"]) for c in self.clauses.get(docname, []))]
 
     def renumbered(self) -> set[str]:
         """Documents read again in this build whose numbering changed (or that are gone)."""
@@ -327,6 +329,9 @@ class ClauseNumbering(SphinxTransform):
                        largest=exc.largest)
                 return
             title = holder.astext()
+            typed = self.style.typed_number(depth, title)
+            if typed:
+                report("clause-typed-number", (self.env.docname, line), number=typed)
             holder.insert(0, nodes.inline(number, number, classes=["clause-number"]))
             holder.insert(1, nodes.Text(self.style.gap))
             if isinstance(clause, nodes.list_item):

@@ -224,6 +224,15 @@ CATALOGUE: dict[str, Message] = {
         "the label '{label}' is also used in '{other}'",
         "a label may name one clause only in the whole tree; rename one of them",
     ),
+    "clause-typed-number": Message(
+        "warning",
+        "見出し・項目の先頭に番号「{number}」が書かれています。番号は自動で付くため、二重に"
+        "なります",
+        "原稿から番号を削ってください",
+        "the heading or item starts with a typed number '{number}'; numbers are added "
+        "automatically, so it shows twice",
+        "remove the number from the source",
+    ),
     "clause-bad-reference": Message(
         "error",
         "箇条の参照「{text}」を読み取れません",

@@ -61,6 +61,17 @@ COUNTERS: dict[str, tuple[Callable[[int], str], int | None]] = {
 
 _PLACEHOLDER = re.compile(r"\{([a-z-]+)\}")
 
+#: What a typed number of each counter looks like, to warn about numbers left in the text.
+_TYPED = {
+    "arabic": r"[0-9]+",
+    "arabic-full": r"[０-９]+",
+    "circled": "[" + "".join(_CIRCLED) + "]",
+    "katakana": "[" + "".join(_KATAKANA) + "]",
+    "latin": "[a-z]",
+    "latin-upper": "[A-Z]",
+    "kanji": "[一二三四五六七八九十]+",
+}
+
 
 class TooMany(Exception):
     """A level's counter has no symbol for this many clauses (there is no ㊿ + 1)."""
@@ -96,6 +107,16 @@ class NumberingStyle:
         except OverflowError:
             raise TooMany(counter_name, largest or 0) from None
         return _PLACEHOLDER.sub(lambda _m: text, level, count=1)
+
+    def typed_number(self, depth: int, text: str) -> str | None:
+        """A number of this level's form written at the start of ``text``, if any."""
+        level = self.levels[depth]
+        placeholder = _PLACEHOLDER.search(level)
+        assert placeholder is not None
+        pattern = (re.escape(level[: placeholder.start()]) + _TYPED[placeholder.group(1)]
+                   + re.escape(level[placeholder.end():]))
+        match = re.match(rf"(?:{pattern})(?=[ \u3000])", text)
+        return match.group(0) if match else None
 
     def path(self, parts: list[str], *, cross: bool = False) -> str:
         """A clause's full number as a reference writes it."""

@@ -1,0 +1,3 @@
+extensions = ["policy"]
+language = "ja"
+policy_classification = {"": "public"}
