@@ -140,7 +140,9 @@ def normalise(text: str) -> str:
 #: ASCII characters that separate units of structure (lines, HTML tags, JSON strings, table
 #: cells). Text is fingerprinted within such units only, so that two unrelated public strings
 #: that happen to sit side by side in a search index cannot spell a restricted n-gram.
-_SEPARATORS = re.compile(r'[\n\r\t<>{}\[\]",|]+')
+#: Spaces too: a computed clause number stands before its heading with a space
+#: (「10 情報セキュリティ…」), and the number is in no source.
+_SEPARATORS = re.compile(r'[\n\r\t <>{}\[\]",|\u3000]+')
 
 
 def segments(text: str) -> list[str]:
@@ -149,8 +151,14 @@ def segments(text: str) -> list[str]:
     return [unit for unit in units if len(unit) >= NGRAM]
 
 
+def _hash(gram: str) -> int:
+    """A hash that is the same in every process (``hash(str)`` is salted per process), so
+    that the audit selects the same fingerprints, and finds the same things, every time."""
+    return hash(int.from_bytes(gram.encode("utf-32-le"), "little"))
+
+
 def _grams(text: str) -> list[int]:
-    return [hash(text[i:i + NGRAM]) for i in range(len(text) - NGRAM + 1)]
+    return [_hash(text[i:i + NGRAM]) for i in range(len(text) - NGRAM + 1)]
 
 
 def _telling_grams(text: str) -> list[int]:
@@ -158,7 +166,7 @@ def _telling_grams(text: str) -> list[int]:
     only ("description", "important") are the vocabulary of markup and of every theme's
     scripts, not of the policy, so they are left out; Japanese, digits and mixed runs stay."""
     return [
-        hash(gram) for gram in (text[i:i + NGRAM] for i in range(len(text) - NGRAM + 1))
+        _hash(gram) for gram in (text[i:i + NGRAM] for i in range(len(text) - NGRAM + 1))
         if not (gram.isascii() and gram.isalpha())
     ]
 
@@ -311,7 +319,8 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         if digest in prints.hashes:
             report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
         texts = _texts_of(path, data)
-        _scan(rel, texts, _names_of(rel, data, texts), prints, report)
+        names, links = _names_of(rel, data, texts)
+        _scan(rel, texts, names, links, prints, report)
     return report
 
 
@@ -319,23 +328,30 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
 _NAME_TABLES = ("objects.inv", "searchindex.js")
 
 
-def _names_of(rel: str, data: bytes, texts: list[str]) -> list[str]:
-    """Where names are used: the file's own path, every attribute of an HTML page (links,
-    ids, titles), and the inventories and search index. Names are looked for only there:
-    a short label or folder name is an everyday word in a theme's scripts and styles."""
+_LINK_ATTRIBUTES = ("href", "src", "action", "srcset", "poster", "data")
+
+
+def _names_of(rel: str, data: bytes, texts: list[str]) -> tuple[list[str], list[str]]:
+    """Where names are used, and where file names are: the file's own path, every attribute
+    of an HTML page (its links for file names), and the inventories and search index. Names
+    are looked for only there: a short label or folder name ("css", "sns") is an everyday
+    word in a theme's scripts and styles."""
     names = [rel, urllib.parse.unquote(rel)]
+    links = [rel]
     if Path(rel).name in _NAME_TABLES:
         names.extend(texts)
     elif rel.endswith((".html", ".htm", ".xhtml")):
         try:
             tree = lxml_html.fromstring(data)
         except (etree.ParserError, ValueError):
-            return names + texts  # unreadable as HTML: look everywhere
+            return names + texts, links  # unreadable as HTML: names anywhere
         for element in tree.iter():
             if isinstance(element.tag, str):
-                for value in element.attrib.values():
+                for attribute, value in element.attrib.items():
                     names.extend((value, urllib.parse.unquote(value)))
-    return names
+                    if attribute in _LINK_ATTRIBUTES:
+                        links.append(value)
+    return names, links
 
 
 def _path_segments(value: str) -> list[str]:
@@ -354,10 +370,10 @@ def _check_structure(rel: str, report: AuditReport) -> None:
         report.hits.append(Hit(rel, Path(rel).suffix, "(build structure)", "structure"))
 
 
-def _scan(rel: str, texts: list[str], names: list[str], prints: _Fingerprints,
-          report: AuditReport) -> None:
+def _scan(rel: str, texts: list[str], names: list[str], links: list[str],
+           prints: _Fingerprints, report: AuditReport) -> None:
     found: dict[tuple[str, str], Hit] = {}
-    segments = {segment for name in names for segment in _path_segments(name)}
+    segments = {segment for link in links for segment in _path_segments(link)}
     for part, source in prints.path_parts.items():
         if part in segments:
             found[(part, source)] = Hit(rel, part, source, "file name")
