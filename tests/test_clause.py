@@ -119,6 +119,16 @@ def test_numbers_reach_the_table_of_contents_and_the_search_index(forms: Path) -
     assert {"1 目的", "(2) 資産", "第1 総則"} <= set(index["alltitles"])
 
 
+def test_a_translation_is_numbered_like_the_original(tmp_path: Path) -> None:
+    """The catalogues hold the words only; the numbers are added to the translated text."""
+    result = build(copy_root("clause-i18n", tmp_path), "public", tmp_path)
+    assert result.ok, _joined(result)
+    page = tmp_path / "public" / "index.html"
+    assert headings(page) == ["A translated document", "1 Purpose"]
+    assert items(page) == ["(1) Information"]
+    assert paragraphs(page) == ["As in 1 above."]
+
+
 # --- references -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,5 @@
+extensions = ["policy"]
+language = "en"
+locale_dirs = ["locale"]
+gettext_compact = False
+policy_classification = {"": "public"}
