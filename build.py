@@ -4,6 +4,7 @@
     python3 build.py            両方の版を作る (both editions)
     python3 build.py test       テストを実行する (run the tests)
     python3 build.py check      すべての文書を検査する。版は作らない (check only)
+    python3 build.py i18n       公開文書の翻訳カタログを更新する (update translation catalogs)
     python3 build.py public | restricted | all  [--src DIR] [--out DIR] [-j N]
 
 On its first run it creates ``.venv`` from ``pyproject.toml`` with the standard library's venv
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".policy-installed"
-COMMANDS = ("all", "check", "public", "restricted", "test")
+COMMANDS = ("all", "check", "public", "restricted", "i18n", "test")
 
 
 def _wanted_stamp() -> str:
@@ -66,7 +67,7 @@ def _parse(argv: list[str]):
         description="情報セキュリティポリシーの検査と版の作成 / check the policy, build editions",
     )
     parser.add_argument("command", nargs="?", default="all", choices=COMMANDS,
-                        help="all（既定）, check, public, restricted, test")
+                        help="all（既定）, check, public, restricted, i18n, test")
     parser.add_argument("--src", type=Path, default=ROOT / "docs",
                         help="原稿フォルダ（conf.py のあるフォルダ） / docs tree, default docs/")
     parser.add_argument("--out", type=Path, default=None,
@@ -106,6 +107,18 @@ def main(argv: list[str]) -> int:
             return 0
         print(f"検査でエラーが見つかりました（{result.errors} 件）。 / Check failed.",
               file=sys.stderr)
+        return 1
+
+    if args.command == "i18n":
+        from policy import catalogs
+
+        result = catalogs.update_catalogs(src)
+        _print(result.lines)
+        if result.ok:
+            print("翻訳カタログを更新しました（docs/locales/）。 / Catalogs updated.",
+                  file=sys.stderr)
+            return 0
+        print("翻訳カタログを更新できませんでした。 / Catalogs not updated.", file=sys.stderr)
         return 1
 
     editions = ["public", "restricted"] if args.command == "all" else [args.command]

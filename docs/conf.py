@@ -19,10 +19,22 @@ policy_classification = {
     "index.md": "public",
     "kihon": "public",
     "_static": "public",
+    "locales": "public",
 }
 
 # 版ごとの表紙の文書 / the landing document of each edition
 policy_roots = {"public": "index", "restricted": "restricted/index"}
+
+# --- 翻訳 / translations ------------------------------------------------------------------
+# 公開版は日本語を最上位に、英語版を en/ に作る。庁内版は日本語だけ。
+policy_translations = {"en": "en"}
+policy_translated_titles = {"en": "Otaru City Information Security Policy"}
+locale_dirs = ["locales/"]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = True
+gettext_last_translator = "小樽市 情報政策担当"
+gettext_language_team = "小樽市 情報政策担当"
 
 # --- MyST ------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "fieldlist"]

@@ -14,6 +14,7 @@ from sphinx.application import Sphinx
 
 from .clause import setup_clause
 from .edition import setup_edition
+from .language import setup_language
 from .marking import setup_marking
 
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     setup_edition(app)
     setup_marking(app)
+    setup_language(app)
     setup_clause(app)
     return {
         "version": __version__,

@@ -225,7 +225,8 @@ def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
             continue
         text = _read_text(path)
         if rules.is_public(rel, text):
-            if text is not None:
+            # Catalogs are derived from the documents: what they say proves nothing public.
+            if text is not None and path.suffix not in (".po", ".pot"):
                 public_text.append(text)
             public_parts.update(Path(rel).with_suffix("").parts)
         else:

@@ -21,7 +21,7 @@ from sphinx.environment import BuildEnvironment
 from .edition import doc_level
 
 _STATIC = Path(__file__).parent / "static"
-_TEMPLATES = Path(__file__).parent / "templates" / "marking"
+PAGE_TEMPLATES = Path(__file__).parent / "templates" / "layout"
 ROBOTS = '<meta name="robots" content="noindex, nofollow, noarchive">'
 BANNER_CLASS = "policy-banner"
 DEFAULT_LABELS = {"public": "公開", "restricted": "庁内限定・取扱注意"}
@@ -46,9 +46,15 @@ def _banner(label: str, where: str) -> str:
     )
 
 
+def use_page_template(config: Any) -> None:
+    """Put the page layout that carries banners and the language switch first in line."""
+    if str(PAGE_TEMPLATES) not in config.templates_path:
+        config.templates_path = [str(PAGE_TEMPLATES), *config.templates_path]
+
+
 def _on_config_inited(app: Sphinx, config: Any) -> None:
     if config.policy_edition != config.policy_levels[0]:
-        config.templates_path = [str(_TEMPLATES), *config.templates_path]
+        use_page_template(config)
 
 
 def _on_builder_inited(app: Sphinx) -> None:

@@ -166,6 +166,37 @@ CATALOGUE: dict[str, Message] = {
         "the restricted edition's page '{page}' lacks its restricted marking ({what})",
         "undo any theme or template change and tell the developers",
     ),
+    "catalog-not-public": Message(
+        "error",
+        "翻訳カタログが、公開文書ではない「{docname}」のものです",
+        "翻訳者に渡すフォルダには公開文書のカタログだけを置きます。このファイルを削除してください",
+        "the translation catalog belongs to '{docname}', which is not a public document",
+        "the translators' folder holds catalogs of public documents only; delete this file",
+    ),
+    "translation-missing": Message(
+        "warning",
+        "{language} の訳がありません（「{text}」）。公開版のこの部分は日本語のまま表示されます",
+        "翻訳カタログ（docs/locales/{language}/LC_MESSAGES/）に訳を書いてください",
+        "no {language} translation ('{text}'); the edition shows the Japanese text here",
+        "write the translation in the catalog (docs/locales/{language}/LC_MESSAGES/)",
+    ),
+    "translation-fuzzy": Message(
+        "warning",
+        "{language} の訳が原文の変更に追いついていません（「{text}」）。確認されるまで日本語で表示されます",
+        "訳を見直し、fuzzy の印を外してください",
+        "the {language} translation is out of date ('{text}'); the Japanese text is shown until "
+        "it is checked",
+        "review the translation and remove its fuzzy flag",
+    ),
+    "translation-progress": Message(
+        "warning",
+        "{language}: {total} 件のうち {translated} 件が翻訳済み（要確認 {fuzzy} 件、未翻訳 "
+        "{untranslated} 件）",
+        "未翻訳・要確認の部分は日本語のまま表示されます",
+        "{language}: {translated} of {total} messages translated ({fuzzy} fuzzy, "
+        "{untranslated} untranslated)",
+        "untranslated and fuzzy messages are shown in Japanese",
+    ),
     "internal": Message(
         "error",
         "ツールの内部で予期しない問題が起きました: {detail}",

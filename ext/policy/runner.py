@@ -35,7 +35,7 @@ from sphinx.util.logging import WarningLogRecordTranslator
 from sphinx.util.tags import Tags
 
 from . import audit as audit_module
-from . import marking, messages
+from . import catalogs, marking, messages
 from .classification import Classification, Scheme, classify_tree
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ class _Capture(stdlib_logging.Handler):
 
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, edition: str,
                parallel: int = 0, shown_src: Path | None = None,
-               classified_tree: Path | None = None) -> Result:
+               classified_tree: Path | None = None, language: str | None = None) -> Result:
     """Run one Sphinx build in this process; every warning fails it, except our advice."""
     nocolor()
     warning_stream = io.StringIO()
@@ -102,8 +102,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(srcdir, srcdir, outdir, doctreedir, builder,
-                         confoverrides={"policy_edition": edition,
-                                        "policy_classified_tree": str(classified_tree or "")},
+                         confoverrides=_overrides(edition, classified_tree, language),
                          freshenv=freshenv,
                          status=None, warning=warning_stream, parallel=parallel)
             # Warnings logged while Sphinx starts (config, extensions) reach only the stream.
@@ -136,6 +135,14 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     if shown_src is not None:
         result.lines = [_shown(line, srcdir, shown_src) for line in result.lines]
     return result
+
+
+def _overrides(edition: str, classified_tree: Path | None,
+               language: str | None) -> dict[str, str]:
+    overrides = {"policy_edition": edition, "policy_classified_tree": str(classified_tree or "")}
+    if language is not None:
+        overrides.update(language=language, html_search_language=language)
+    return overrides
 
 
 def _shown(line: str, srcdir: Path, shown_src: Path) -> str:
@@ -232,20 +239,28 @@ def _reset_if_reclassified(work: Path, classification: Classification) -> None:
     record.write_text(json.dumps(current, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
 
-def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
-                  cache: Path | None = None) -> Result:
-    """Build, audit and atomically publish one edition; leave ``out`` untouched on failure."""
-    src = Path(src).resolve()
-    out = Path(out).resolve()
+@dataclass
+class Prepared:
+    """A docs tree made ready for one edition: classified and, below the top level, staged."""
+
+    src: Path
+    edition: str
+    scheme: Scheme
+    classification: Classification
+    work: Path
+    srcdir: Path
+    translations: dict[str, str]
+
+
+def prepare(src: Path, edition: str, cache: Path | None = None) -> Prepared | Result:
+    """Classify ``src`` and stage what ``edition`` may read; a Result when that fails."""
     try:
-        scheme, _config = _scheme_of(src)
+        scheme, config = _scheme_of(src)
     except SphinxError as exc:
         return Result(False, [messages.render("syntax", f"{src}/conf.py", detail=str(exc))])
     if edition not in scheme.levels:
         return Result(False, [messages.render("unknown-edition", None, edition=edition,
                                               known=scheme.known())])
-    if out == src or src in out.parents:
-        return Result(False, [messages.render("bad-out", None, out=out)])
     classification = classify_tree(src, scheme)
     if classification.problems:
         return Result(False, [
@@ -260,20 +275,55 @@ def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
     else:
         srcdir = work / "src"
         _sync_stage(src, srcdir, classification.members(edition))
-    result = run_sphinx(srcdir, work / "html", work / "doctrees", "html", edition,
+    translations = dict(config._raw_config.get("policy_translations", {}))
+    return Prepared(src, edition, scheme, classification, work, srcdir, translations)
+
+
+def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
+                  cache: Path | None = None) -> Result:
+    """Build, audit and atomically publish one edition; leave ``out`` untouched on failure.
+
+    The lowest (public) edition is also built in every language of ``policy_translations``,
+    into a subfolder of the same edition, and audited with it."""
+    src = Path(src).resolve()
+    out = Path(out).resolve()
+    if out == src or src in out.parents:
+        return Result(False, [messages.render("bad-out", None, out=out)])
+    prepared = prepare(src, edition, cache)
+    if isinstance(prepared, Result):
+        return prepared
+    work = prepared.work
+    result = run_sphinx(prepared.srcdir, work / "html", work / "doctrees", "html", edition,
                         parallel=parallel, shown_src=src, classified_tree=src)
+    builds = {"": work / "html"}
+    if result.ok and edition == prepared.scheme.levels[0]:
+        problems = catalogs.foreign_catalogs(prepared)
+        if problems:
+            result.lines.extend(problems)
+            result.ok = False
+        for language, folder in sorted(prepared.translations.items()):
+            if not result.ok:
+                break
+            translated = run_sphinx(prepared.srcdir, work / f"html-{language}",
+                                    work / f"doctrees-{language}", "html", edition,
+                                    parallel=parallel, shown_src=src, classified_tree=src,
+                                    language=language)
+            result.lines.extend(translated.lines)
+            result.ok = translated.ok
+            builds[folder] = work / f"html-{language}"
     if not result.ok:
         result.lines.append(messages.render("not-published", None, out=out))
         return result
-    return _publish(work / "html", out, src, edition, scheme, result)
+    return _publish(builds, out, src, edition, prepared.scheme, result)
 
 
-def _publish(built: Path, out: Path, src: Path, edition: str, scheme: Scheme,
+def _publish(builds: dict[str, Path], out: Path, src: Path, edition: str, scheme: Scheme,
              result: Result) -> Result:
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        shutil.copytree(built, fresh, dirs_exist_ok=True, ignore=_not_published)
+        for folder, built in builds.items():
+            shutil.copytree(built, fresh / folder, dirs_exist_ok=True, ignore=_not_published)
         if edition != scheme.levels[0]:
             for problem in marking.verify_marks(fresh):
                 page, _, what = problem.partition(": ")
