@@ -13,6 +13,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from .clause import setup_clause
+from .definition import setup_definitions
 from .edition import setup_edition
 from .language import setup_language
 from .marking import setup_marking
@@ -26,6 +27,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_marking(app)
     setup_language(app)
     setup_clause(app)
+    setup_definitions(app)
     return {
         "version": __version__,
         "env_version": 1,

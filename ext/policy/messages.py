@@ -301,6 +301,67 @@ CATALOGUE: dict[str, Message] = {
         "the document has a markup error: {detail}",
         "correct the line shown",
     ),
+    # --- defined terms --------------------------------------------------------------------------
+    "term-undefined": Message(
+        "error",
+        "用語「{term}」はどこにも定義されていません",
+        "綴りを確かめてください。新しい用語なら {{definition}} で定義してから使ってください",
+        "the term '{term}' is not defined anywhere",
+        "check the spelling; define a new term with {{definition}} before using it",
+    ),
+    "term-unused": Message(
+        "warning",
+        "用語「{term}」は定義されていますが、どの文書でも使われていません",
+        "使われない用語なら定義を削ってください。別の形で使っているなら、定義に :forms: で"
+        "その形を書いてください",
+        "the term '{term}' is defined but never used",
+        "remove the definition, or list the forms it is used in with :forms:",
+    ),
+    "term-defined-twice": Message(
+        "error",
+        "用語「{term}」は {other} でも定義されています",
+        "一つの用語の定義は一か所だけにしてください。どちらかの定義を削ってください",
+        "the term '{term}' is also defined at {other}",
+        "a term is defined once only; remove one of the definitions",
+    ),
+    "term-redefined": Message(
+        "error",
+        "用語「{term}」は上位の文書（{other}）で定義されており、その定義がこの文書にも及びます。"
+        "下位の文書で定義し直すことはできません",
+        "この定義を削り、上位の文書の定義に従ってください。意味が違うなら別の用語名にしてください",
+        "the term '{term}' is defined by a governing document ({other}), whose definition "
+        "applies here; a subordinate document cannot define it again",
+        "remove this definition, or use another name if the meaning differs",
+    ),
+    "term-variant": Message(
+        "error",
+        "「{found}」は定義された用語「{term}」の表記ゆれです",
+        "「{term}」と書いてください。用語ではない語として使うなら {{no-term}} で囲んでください",
+        "'{found}' is a variant spelling of the defined term '{term}'",
+        "write '{term}'; if it is not the term here, mark it with {{no-term}}",
+    ),
+    "doubled-character": Message(
+        "error",
+        "「{found}」と同じ文字が続いています（「{context}」）。誤記のおそれがあります",
+        "誤記なら直してください。公式の文言どおりに残すなら {{sic}}`文言 <理由>` で囲み、"
+        "理由を書いてください",
+        "'{found}' repeats a character ('{context}'), which is almost always a typing error",
+        "correct it; to keep official wording as it is, mark it with {{sic}}`text <reason>`",
+    ),
+    "sic-without-reason": Message(
+        "error",
+        "{{sic}}`{text}` に、原文どおりに残す理由が書かれていません",
+        "{{sic}}`文言 <理由>` のように、山かっこの中に理由を書いてください",
+        "{{sic}}`{text}` gives no reason for keeping the wording",
+        "write the reason in angle brackets: {{sic}}`text <reason>`",
+    ),
+    "definition-empty": Message(
+        "error",
+        "用語「{term}」の定義の本文がありません",
+        "{{definition}} の中に、用語の意味を書いてください",
+        "the definition of '{term}' has no text",
+        "write what the term means inside {{definition}}",
+    ),
 }
 
 
