@@ -295,6 +295,17 @@ def test_variant_spellings_are_reported_with_the_defined_spelling(tmp_path: Path
         assert f"「{found}」は定義された用語「{term}」の表記ゆれです" in joined
 
 
+def test_the_checks_run_in_both_builds_as_in_check(tmp_path: Path) -> None:
+    src = copy_root(ROOT, tmp_path)
+    _append(src / "kihon" / "index.md", "\n情報セキュリティーポリシーのの見直し。\n")
+    line = _line_of(src / "kihon" / "index.md", "情報セキュリティーポリシーのの")
+    for result in (_check(src, tmp_path), build(src, "public", tmp_path),
+                   build(src, "restricted", tmp_path)):
+        assert not result.ok
+        assert _where(result, "term-variant") == [f"kihon/index.md:{line}"]
+        assert _where(result, "doubled-character") == [f"kihon/index.md:{line}"]
+
+
 def test_defined_spellings_and_marked_words_are_not_variants(tmp_path: Path) -> None:
     src = copy_root(ROOT, tmp_path)
     _append(src / "restricted" / "taisaku.md",
@@ -356,14 +367,19 @@ def _term_names(source: Path) -> dict[str, str]:
     return names
 
 
-def test_the_public_edition_links_every_use_of_every_term_in_the_basic_policy(
-        tmp_path: Path) -> None:
-    src = copy_root("docs", tmp_path)
-    result = build(src, "public", tmp_path)
+@pytest.fixture(scope="module")
+def real_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("real")
+    result = build(copy_root("docs", work), "public", work)
     assert result.ok, "\n".join(result.lines)
+    return work / "public"
+
+
+def test_the_public_edition_links_every_use_of_every_term_in_the_basic_policy(
+        real_public: Path) -> None:
     names = _term_names(DOCS / "kihon" / "index.md")
     assert len(set(names.values())) == 12
-    page = _page(tmp_path / "public" / "kihon" / "index.html")
+    page = _page(real_public / "kihon" / "index.html")
     article = page.xpath("//article")[0]
     linked_terms = set()
     for block in article.xpath(".//p | .//li"):
@@ -380,6 +396,16 @@ def test_the_public_edition_links_every_use_of_every_term_in_the_basic_policy(
         unlinked = [name for name in names if name in rest and name not in own_heading]
         assert not unlinked, f"not linked in {rest!r}: {unlinked}"
     assert {names[name] for name in linked_terms if name in names} == set(names.values())
+
+
+def test_the_public_glossary_lists_the_twelve_terms_in_each_language(real_public: Path) -> None:
+    japanese = _page(real_public / "kihon" / "yougo.html").xpath("//dl/dt")
+    assert [dt.text_content() for dt in japanese][:2] == ["ネットワーク", "情報システム"]
+    assert len(japanese) == 12
+    english = _page(real_public / "en" / "kihon" / "yougo.html")
+    assert english.xpath("//dl/dt")[0].text_content() == "Network"
+    assert "Defined in: " in english.text_content()
+    assert "定義: " not in english.text_content()
 
 
 def test_the_official_typo_is_found_without_its_acceptance(tmp_path: Path) -> None:

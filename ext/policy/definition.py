@@ -39,7 +39,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from . import terminology
-from .edition import doc_level, higher
+from .edition import doc_level, higher, is_lowest
 from .messages import PolicyError, report
 
 LINK_MODES = ("every", "first-per-clause")
@@ -71,11 +71,10 @@ def _split_forms(value: str) -> list[str]:
 
 def _node_id(document: nodes.document, term: str) -> str:
     """A stable anchor: the same term keeps its address when clauses are added or moved."""
-    node_id = "term-" + hashlib.sha256(term.encode("utf-8")).hexdigest()[:10]
-    serial = 1
-    while node_id in document.ids:
-        node_id = f"{node_id}-{serial}"
-        serial += 1
+    base = "term-" + hashlib.sha256(term.encode("utf-8")).hexdigest()[:10]
+    node_id, serial = base, 1
+    while node_id in document.ids:  # the same term defined twice in one document
+        node_id, serial = f"{base}-{serial}", serial + 1
     return node_id
 
 
@@ -113,13 +112,25 @@ class DefinitionDirective(SphinxDirective):
         for name in [term, *aliases]:
             if ("term", name) not in std.objects:  # a second definition is reported later
                 std._note_term(name, node_id, location=section)
-        body = "".join(child.astext() for child in section.children[2:]).strip()
         forms = _split_forms(self.options.get("forms", ""))
+        # The heading and body shown in the 用語集 are taken once the document is read
+        # (``_shown_as``): by then a translated edition has translated them.
         _data(self.env)["definitions"].setdefault(self.env.docname, []).append({
             "term": term, "heading": heading, "names": [term, *aliases], "forms": forms,
-            "id": node_id, "line": self.lineno, "body": body,
+            "id": node_id, "line": self.lineno, "body": "",
         })
         return [section]
+
+
+def _shown_as(section: nodes.section) -> tuple[str, str]:
+    """A definition's heading and body as the reader sees them, without the clause number."""
+    title = section[0].deepcopy()
+    for number in list(title.findall(nodes.inline)):
+        if "clause-number" in number["classes"]:
+            number.parent.remove(number)
+    body = "".join(child.astext() for child in section.children[1:]
+                   if not isinstance(child, addnodes.index))
+    return title.astext().strip(), body.strip()
 
 
 class TermListDirective(SphinxDirective):
@@ -203,6 +214,11 @@ def _line_of(text: nodes.Text) -> int:
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     data = _data(app.env)
     docname = app.env.docname
+    entries = {entry["id"]: entry for entry in data["definitions"].get(docname, [])}
+    for section in doctree.findall(nodes.section):
+        entry = entries.get(section["ids"][0] if section["ids"] else "")
+        if entry is not None and section.get("policy_term") == entry["term"]:
+            entry["heading"], entry["body"] = _shown_as(section)
     data["texts"][docname] = [
         (_line_of(text), str(text), kind, owner)
         for text, kind, owner, _clause in running_text(doctree)
@@ -212,10 +228,6 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         (node["reftarget"], node.line or _line_of(next(node.findall(nodes.Text), nodes.Text(""))))
         for node in doctree.findall(addnodes.pending_xref)
         if node.get("refdomain") == "std" and node.get("reftype") == "term"
-    ]
-    data["sics"][docname] = [
-        (node.line or 0, node.astext()) for node in doctree.findall(nodes.inline)
-        if _SIC_CLASS in node["classes"]
     ]
     if any(True for _ in doctree.findall(term_list)):
         data["term_lists"][docname] = True
@@ -257,11 +269,10 @@ class TermsDomain(Domain):
         "definitions": {},  # docname -> [entry], in document order
         "texts": {},  # docname -> [(line, text, kind, owner)]
         "references": {},  # docname -> [(term, line)] of {term} roles
-        "sics": {},  # docname -> [(line, text)] kept as written
         "term_lists": {},  # docname -> True where the 用語集 is placed
         "signature": {},  # term -> what its links and 用語集 entries show, at the last build
     }
-    _PER_DOC = ("definitions", "texts", "references", "sics", "term_lists")
+    _PER_DOC = ("definitions", "texts", "references", "term_lists")
 
     def clear_doc(self, docname: str) -> None:
         for key in self._PER_DOC:
@@ -294,16 +305,17 @@ class TermsDomain(Domain):
                 owners.setdefault(name, term)
         return owners
 
-    def visible_from(self, docname: str) -> list[Term]:
+    def visible_from(self, docname: str, owners: dict[str, Term] | None = None) -> list[Term]:
         """The terms a document may use: those defined at its own level or lower."""
         env = self.env
         level = doc_level(env, docname)
-        owners = self.governing()
+        owners = self.governing() if owners is None else owners
         return [term for term in dict.fromkeys(owners.values())
                 if not higher(env, doc_level(env, term.docname), level)]
 
-    def matcher_for(self, docname: str) -> tuple[terminology.TermMatcher, dict[str, Term]]:
-        terms = self.visible_from(docname)
+    def matcher_for(self, docname: str, owners: dict[str, Term] | None = None,
+                    ) -> tuple[terminology.TermMatcher, dict[str, Term]]:
+        terms = self.visible_from(docname, owners)
         by_term = {term.term: term for term in terms}
         names = {name: term.term for term in terms for name in [*term.names, *term.forms]}
         return terminology.TermMatcher(names), by_term
@@ -326,9 +338,15 @@ class TermsDomain(Domain):
 
     def _check_texts(self) -> None:
         env = self.env
+        terms = self.terms()
+        owners = self.governing(terms)
+        matchers: dict[str, tuple[terminology.TermMatcher, dict[str, Term]]] = {}
         used: set[str] = set()
         for docname in sorted(self.data["texts"]):
-            matcher, by_term = self.matcher_for(docname)
+            level = doc_level(env, docname)
+            if level not in matchers:  # the same terms for every document of a level
+                matchers[level] = self.matcher_for(docname, owners)
+            matcher, by_term = matchers[level]
             for line, text, kind, owner in self.data["texts"][docname]:
                 uses = matcher.uses(text)
                 used.update(m.key for m in uses if m.key != owner)
@@ -342,8 +360,6 @@ class TermsDomain(Domain):
                            found=match.text, term=by_term[match.key].term)
             for target, _line in self.data["references"].get(docname, []):
                 used.add(target)
-        terms = self.terms()
-        owners = self.governing(terms)
         used |= {owners[name].term for name in list(used) if name in owners}
         if env.config.policy_edition != env.config.policy_levels[-1]:
             return  # documents of higher levels were not read: their uses are unknown here
@@ -406,8 +422,7 @@ def _on_warn_missing_reference(app: Sphinx, domain: Domain | None,
     the edition's message, which cannot say whether the term is restricted)."""
     if node.get("reftype") != "term" or node.get("refdomain") != "std":
         return None
-    refdoc = node.get("refdoc", app.env.docname)
-    if doc_level(app.env, refdoc) == app.env.config.policy_levels[0]:
+    if is_lowest(app.env, node.get("refdoc", app.env.docname)):
         return None
     report("term-undefined", node, term=node.get("reftarget", ""))
     return True
@@ -457,8 +472,9 @@ class TermLinker(SphinxPostTransform):
                                            not isinstance(piece, nodes.Text)])
 
     def _term_list(self, domain: TermsDomain, docname: str) -> nodes.Node:
+        labels = _LABELS.get((self.config.language or "ja").split("_")[0], _LABELS["en"])
         if not domain.visible_from(docname):
-            return nodes.paragraph("", "定義された用語はありません。")
+            return nodes.paragraph("", labels["none"])
         listing = nodes.definition_list(classes=["policy-term-list"])
         for term in domain.visible_from(docname):
             item = nodes.definition_list_item()
@@ -467,7 +483,7 @@ class TermLinker(SphinxPostTransform):
             definition = nodes.definition()
             definition += nodes.paragraph(term.body, term.body)
             source = nodes.paragraph(classes=["policy-term-source"])
-            source += nodes.Text("定義: ")
+            source += nodes.Text(labels["source"])
             source += addnodes.pending_xref("", nodes.inline(text=_title(self.env, term.docname)),
                                             refdomain="std", reftype="doc",
                                             reftarget="/" + term.docname, refdoc=docname,
@@ -476,6 +492,13 @@ class TermLinker(SphinxPostTransform):
             item += [head, definition]
             listing += item
         return listing
+
+
+#: The few words the 用語集 adds, in the languages an edition is built in.
+_LABELS = {
+    "ja": {"source": "定義: ", "none": "定義された用語はありません。"},
+    "en": {"source": "Defined in: ", "none": "No terms are defined."},
+}
 
 
 def _target(term: Term, written: str) -> str:
