@@ -60,10 +60,7 @@ def find_canaries(out: Path, canaries: Iterable[str]) -> dict[str, list[str]]:
     """Every canary found anywhere in ``out``, with the files it was found in."""
     found: dict[str, list[str]] = {}
     for path in sorted(p for p in out.rglob("*")):
-        if path.is_dir():
-            forms = [str(path)]
-        else:
-            forms = readable_forms(path)
+        forms = [str(path)] if path.is_dir() else readable_forms(path)
         for canary in canaries:
             if any(canary in form for form in forms):
                 found.setdefault(canary, []).append(str(path.relative_to(out)))

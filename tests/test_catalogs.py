@@ -9,9 +9,8 @@ from urllib.parse import urljoin
 import pytest
 from conftest import build, copy_root, find_canaries
 from lxml import html
-from test_editions import CANARIES
-
 from policy import catalogs
+from test_editions import CANARIES
 
 I18N_SETTINGS = """
 policy_translations = {"en": "en"}
@@ -52,7 +51,7 @@ def translated(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_catalogs_are_made_for_public_documents_only(translated: tuple[Path, Path]) -> None:
-    src, work = translated
+    src, _work = translated
     folder = src / "locales" / "en" / "LC_MESSAGES"
     made = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.po"))
     assert made == ["index.po", "pub/page.po"]

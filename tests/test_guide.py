@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT, copy_root
-
 from policy import runner
 
 GUIDE = PROJECT / "guide"

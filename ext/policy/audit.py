@@ -193,12 +193,13 @@ class _Fingerprints:
                 + len(self.hashes))
 
 
-_LABEL = re.compile(r"^\s*\((?P<a>[^)\s]+)\)=\s*$|^\.\. _(?P<b>[^:]+):|^\s*:(?:label|name):\s*(?P<c>\S+)",
-                    re.M)
+_LABEL = re.compile(
+    r"^\s*\((?P<a>[^)\s]+)\)=\s*$|^\.\. _(?P<b>[^:]+):|^\s*:(?:label|name):\s*(?P<c>\S+)", re.M)
 _HEADING = re.compile(r"^#{1,6}\s+(?P<t>.+?)\s*#*\s*$", re.M)
 _RST_TITLE = re.compile(r"^(?P<t>[^\n]+)\n[=\-~^\"'`#*+]{3,}\s*$", re.M)
-_GLOSSARY = re.compile(r"^[`:]{3,}\{(?:glossary|definition|term)\}(?P<arg>[^\n]*)\n(?P<body>.*?)^[`:]{3,}",
-                       re.M | re.S)
+_GLOSSARY = re.compile(
+    r"^[`:]{3,}\{(?:glossary|definition|term)\}(?P<arg>[^\n]*)\n(?P<body>.*?)^[`:]{3,}",
+    re.M | re.S)
 
 
 def _names_in(text: str) -> tuple[set[str], set[str]]:

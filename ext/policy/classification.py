@@ -104,7 +104,7 @@ class Classification:
     problems: list[Problem] = field(default_factory=list)
 
     def level(self, relpath: str) -> str:
-        """A known file's level, or what the rules say for a path that is not there (fail-closed)."""
+        """A known file's level, or what the rules say for a path that is not there."""
         relpath = _normalise(relpath)
         if relpath in self.levels:
             return self.levels[relpath]
@@ -220,7 +220,8 @@ def _classify_file(root: Path, path: Path, result: Classification) -> None:
     try:
         declared, line = declared_level(real)
     except (OSError, UnicodeDecodeError) as exc:
-        result.problems.append(Problem("unreadable-file", rel, 0, {"path": rel, "detail": str(exc)}))
+        result.problems.append(
+            Problem("unreadable-file", rel, 0, {"path": rel, "detail": str(exc)}))
         result.levels[rel] = scheme.highest
         return
     if declared is not None:

@@ -64,7 +64,7 @@ def _scheme(config: Config) -> Scheme:
 
 
 def _on_config_inited(app: Sphinx, config: Config) -> None:
-    """Classify the tree and exclude what the edition may not read; refuse untrustworthy settings."""
+    """Classify the tree and exclude what the edition may not read; refuse doubtful settings."""
     scheme = _scheme(config)
     problems = list(scheme.problems())
     edition = config.policy_edition
