@@ -262,6 +262,18 @@ def test_a_term_defined_twice(tmp_path: Path) -> None:
     assert "restricted/other.md:6" in "\n".join(result.lines)
 
 
+def test_a_definition_belongs_directly_under_a_heading(tmp_path: Path) -> None:
+    src = copy_root(ROOT, tmp_path)
+    _append(src / "restricted" / "taisaku.md",
+            "\n- 項目\n\n  :::{definition} 項目内の用語\n  項目の中の語をいう。\n  :::\n\n"
+            "項目内の用語を使う。\n")
+    result = _check(src, tmp_path)
+    line = _line_of(src / "restricted" / "taisaku.md", "{definition} 項目内の用語")
+    assert _where(result, "definition-misplaced") == [f"restricted/taisaku.md:{line}"]
+    assert "definition-misplaced" not in _codes(_check(copy_root(ROOT, tmp_path / "clean"),
+                                                       tmp_path / "clean"))
+
+
 def test_a_subordinate_document_cannot_redefine_a_basic_policy_term(tmp_path: Path) -> None:
     src = copy_root(ROOT, tmp_path)
     _append(src / "restricted" / "taisaku.md",

@@ -96,6 +96,9 @@ class DefinitionDirective(SphinxDirective):
         term, aliases = _names_of(heading)
         if not "".join(self.content).strip():
             report("definition-empty", self.get_location(), term=term)
+        if not isinstance(self._container(), (nodes.section, nodes.document)):
+            # A clause inside a list item or a note would be numbered and shown out of place.
+            report("definition-misplaced", self.get_location(), term=term)
         node_id = _node_id(self.state.document, term)
         section = nodes.section(ids=[node_id], classes=["policy-definition"], policy_term=term)
         self.set_source_info(section)
@@ -120,6 +123,14 @@ class DefinitionDirective(SphinxDirective):
             "id": node_id, "line": self.lineno, "body": "",
         })
         return [section]
+
+
+    def _container(self) -> nodes.Element:
+        """The node the definition is written in."""
+        try:
+            return self.state.parent
+        except Exception:  # MyST's mock state has none; its inliner holds the current node
+            return self.state.inliner.parent
 
 
 def _shown_as(section: nodes.section) -> tuple[str, str]:

@@ -17,7 +17,9 @@ from sphinx.util import logging
 
 WARNING_TYPE = "policy"
 
-Severity = Literal["error", "warning"]
+#: ``note``: information such as a summary of counts; shown, never fails a build.
+Severity = Literal["error", "warning", "note"]
+_LABELS = {"error": "エラー", "warning": "警告", "note": "情報"}
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,95 @@ CATALOGUE: dict[str, Message] = {
         "the definition of '{term}' has no text",
         "write what the term means inside {{definition}}",
     ),
+    "definition-misplaced": Message(
+        "error",
+        "用語「{term}」の定義が、箇条書きや注記などの中に置かれています",
+        "{{definition}} は「定義」の見出しの直下に、ほかのものに入れずに書いてください",
+        "the definition of '{term}' is inside a list, a note or another block",
+        "write {{definition}} directly under the heading of the definitions clause",
+    ),
+    # --- traceability: which clause implements which ------------------------------------------
+    "trace-bad-declaration": Message(
+        "error",
+        "実施の宣言「{text}」を読み取れません",
+        "{{implements}}`kihon-organization, kihon-human` のように、ラベルを「,」で区切って"
+        "書いてください",
+        "the declaration '{text}' cannot be read",
+        "separate the labels with commas, as in {{implements}}`kihon-organization, kihon-human`",
+    ),
+    "trace-outside-clause": Message(
+        "error",
+        "実施の宣言が、番号の付いた箇条（見出し又は番号付きの項目）の中にありません",
+        "宣言は、実施する箇条の見出しのすぐ下に書いてください。文書の先頭に numbering: がある"
+        "ことも確かめてください",
+        "the declaration is not inside a numbered clause (a heading or a numbered item)",
+        "write it directly under the heading of the clause that implements; check that the "
+        "document has numbering: in its front matter",
+    ),
+    "trace-unlabelled": Message(
+        "error",
+        "実施の宣言をしている箇条「{title}」にラベルがありません",
+        "見出しの直前に（ラベル名）= と書いてラベルを付けてください。ほかの文書や実施関係一覧は、"
+        "このラベルで箇条を示します",
+        "the clause '{title}' declares what it implements but has no label",
+        "write (label)= before its heading; other documents and the matrix name it by its label",
+    ),
+    "trace-no-tier": Message(
+        "error",
+        "この文書はどの階層（{tiers}）にも属していないため、実施の宣言を書けません",
+        "conf.py の policy_tiers に文書のフォルダを加えるか、文書の先頭に tier: 対策基準 の"
+        "ように階層を書いてください",
+        "the document belongs to no tier ({tiers}), so it cannot declare what it implements",
+        "add its folder to policy_tiers in conf.py, or write tier: in its front matter",
+    ),
+    "trace-unknown-tier": Message(
+        "error",
+        "階層「{tier}」は定義されていません（定義済み: {known}）",
+        "tier: には conf.py の policy_tiers にある階層名を書いてください",
+        "the tier '{tier}' is not defined (defined: {known})",
+        "write a tier named in policy_tiers in conf.py",
+    ),
+    "trace-top-tier": Message(
+        "error",
+        "{tier}は最上位の階層のため、実施の宣言は書けません",
+        "宣言を削ってください。{tier}を実施する規定は、下の階層の文書の側で宣言します",
+        "{tier} is the top tier, so it cannot declare what it implements",
+        "remove the declaration; the tier below declares what implements {tier}",
+    ),
+    "trace-unknown-label": Message(
+        "error",
+        "実施の宣言にあるラベル「{label}」の箇条が見つかりません",
+        "ラベル名の綴りを確かめてください。{upper}の箇条のラベル（見出しの直前の（ラベル名）=）を"
+        "書きます",
+        "the declaration names '{label}', but no numbered clause has that label",
+        "check the spelling; name the label of a clause of the {upper}",
+    ),
+    "trace-wrong-tier": Message(
+        "error",
+        "{tier}の箇条が実施を宣言できるのは、一つ上の階層（{upper}）の箇条だけです。"
+        "「{label}」は{found}の箇条です",
+        "{upper}の箇条のラベルを書いてください。下の階層との関係は、下の階層の文書の側で"
+        "宣言します",
+        "a clause of the {tier} may only implement clauses of the tier above ({upper}); "
+        "'{label}' is in {found}",
+        "name a clause of the {upper}; the tier below declares its own links",
+    ),
+    "trace-coverage": Message(
+        "note",
+        "{scope} {count} 件のうち、{lower}が実施していないもの {gaps} 件",
+        "実施していない箇条は、ファイルと行を示して一つずつ挙げます。エラーとするか警告とするかは "
+        "conf.py の policy_coverage_errors で決めます",
+        "{gaps} of {count} ({scope}) are not implemented by the {lower}",
+        "each is listed with its file and line; policy_coverage_errors in conf.py decides "
+        "whether they are errors or warnings",
+    ),
+    "trace-gap": Message(
+        "warning",
+        "{tier}の「{clause}」を実施する{lower}がありません",
+        "{lower}の該当する箇条の見出しの下に {{implements}}`{label}` と書いて宣言してください",
+        "nothing in the {lower} implements '{clause}' of the {tier}",
+        "declare {{implements}}`{label}` under the clause of the {lower} that does",
+    ),
 }
 
 
@@ -392,7 +483,7 @@ def text(code: str, **fields: Any) -> str:
 
 def render(code: str, location: str | None = None, **fields: Any) -> str:
     """A whole line as build.py prints it: location, severity, message."""
-    label = "エラー" if CATALOGUE[code].severity == "error" else "警告"
+    label = _LABELS[CATALOGUE[code].severity]
     prefix = f"{location}: " if location else ""
     return f"{prefix}{label}: {text(code, **fields)}"
 
@@ -417,14 +508,16 @@ def render_foreign(origin: str, location: str | None, detail: str) -> str:
 _logger = logging.getLogger("policy")
 
 
-def report(code: str, location: Any = None, **fields: Any) -> None:
+def report(code: str, location: Any = None, *, severity: Severity | None = None,
+           **fields: Any) -> None:
     """Log a catalogue message through Sphinx, with its location and code.
 
     Errors are logged at ERROR level so that anything counting failures (the extension's own
-    error counter, ``build.py``) cannot mistake them for advice.
+    error counter, ``build.py``) cannot mistake them for advice. ``severity`` overrides the
+    catalogue's where a setting decides it (``policy_coverage_errors``).
     """
     message = CATALOGUE[code]
-    log = _logger.error if message.severity == "error" else _logger.warning
+    log = _logger.error if (severity or message.severity) == "error" else _logger.warning
     log(text(code, **fields), location=location, type=WARNING_TYPE, subtype=code)
 
 
@@ -434,5 +527,15 @@ def is_error(record: _stdlib_logging.LogRecord) -> bool:
         return False
     if getattr(record, "type", None) == WARNING_TYPE:
         code = getattr(record, "subtype", None)
-        return code not in CATALOGUE or CATALOGUE[code].severity == "error"
+        return (code not in CATALOGUE or CATALOGUE[code].severity == "error"
+                or record.levelno >= _stdlib_logging.ERROR)
     return True
+
+
+def label_of(record: _stdlib_logging.LogRecord) -> str:
+    """How a line of ours is labelled: エラー, 警告 or 情報."""
+    if is_error(record):
+        return _LABELS["error"]
+    code = getattr(record, "subtype", None)
+    return _LABELS["note"] if code in CATALOGUE and CATALOGUE[code].severity == "note" else (
+        _LABELS["warning"])
