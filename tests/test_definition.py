@@ -65,6 +65,10 @@ def _section(page: html.HtmlElement, section_id: str) -> html.HtmlElement:
     return page.xpath(f'//section[@id="{section_id}"]')[0]
 
 
+def _definitions_clause(page: html.HtmlElement) -> html.HtmlElement:
+    return page.xpath('//section[h2[contains(., "定義")]]')[0]
+
+
 def _term_href(page: html.HtmlElement, heading: str) -> str:
     for section in page.xpath('//section[contains(@class, "policy-definition")]'):
         title = section.xpath("./h1|./h2|./h3|./h4")[0]
@@ -89,7 +93,8 @@ def basic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_definition_is_a_clause_headed_by_its_term(basic: Path) -> None:
     page = _page(basic / "public" / "kihon" / "index.html")
-    definitions = page.xpath('//section[@id="id2"]/section[contains(@class, "policy-definition")]')
+    clause = _definitions_clause(page)
+    definitions = clause.xpath('./section[contains(@class, "policy-definition")]')
     headings = [s.xpath("./h3")[0].text_content().rstrip("#¶") for s in definitions]
     assert headings == PUBLIC_TERMS
     body = definitions[0].xpath("./p")[0].text_content()
@@ -162,7 +167,7 @@ def test_link_frequency_first_use_per_clause(tmp_path: Path) -> None:
     assert hrefs.count(_term_href(page, "情報システム")) == 1
     assert hrefs.count(_term_href(page, "ネットワーク")) == 2
     assert hrefs.count(_term_href(page, "マイナンバー利用事務系")) == 1
-    definitions = _section(page, "id2")
+    definitions = _definitions_clause(page)
     assert [text for text, _h in _links(definitions)] == [
         "ネットワーク", "情報セキュリティ", "情報システム"]
     every = _page(_built_every(tmp_path))
