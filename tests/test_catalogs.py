@@ -147,3 +147,19 @@ def test_a_catalog_for_a_restricted_document_is_refused(translated: tuple[Path, 
     assert "[policy.catalog-not-public]" in "\n".join(result.lines)
     assert not (work / "public").exists()
     assert not catalogs.update_catalogs(src, cache=work / ".cache").ok
+
+
+def test_a_japanese_build_after_an_english_one_stays_japanese(
+    translated: tuple[Path, Path],
+) -> None:
+    """Sphinx caches catalogs process-wide: build.py builds English, then Japanese editions
+    in one process, and none of the English may reach them."""
+    src, work = translated
+    _translate(_po(src, "pub/page"), "公開のページ", "The public page")
+    assert build(src, "public", work).ok
+    assert "The public page" in (work / "public" / "en" / "pub" / "page.html").read_text(
+        encoding="utf-8")
+    assert build(src, "restricted", work).ok
+    for edition in ("public", "restricted"):
+        page = (work / edition / "pub" / "page.html").read_text(encoding="utf-8")
+        assert "公開のページ" in page and "The public page" not in page, edition

@@ -190,3 +190,18 @@ def test_build_py_never_writes_the_restricted_edition_into_the_public_folder(
     assert "[policy.wrong-out]" in done.stderr
     after = sorted(p.as_posix() for p in public.rglob("*")) if public.exists() else None
     assert before == after
+
+
+def test_the_real_editions_are_byte_identical_when_built_twice(tmp_path: Path) -> None:
+    from conftest import tree_digest
+
+    src = copy_root("docs", tmp_path)
+    digests = []
+    for attempt in ("one", "two"):
+        work = tmp_path / attempt
+        for edition in ("public", "restricted"):
+            result = build(src, edition, work)
+            assert result.ok, "\n".join(result.lines)
+        digests.append((tree_digest(work / "public"), tree_digest(work / "restricted")))
+    assert digests[0][0] == digests[1][0]
+    assert digests[0][1] == digests[1][1]

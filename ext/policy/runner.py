@@ -25,6 +25,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sphinx.locale
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import SphinxError
@@ -99,6 +100,9 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     clean_marker = Path(doctreedir) / "policy-clean-run"
     freshenv = not clean_marker.exists()
     clean_marker.unlink(missing_ok=True)
+    # Sphinx keeps message catalogs in a process-wide cache keyed by domain, not language:
+    # after an English build, a Japanese one in the same process would come out in English.
+    sphinx.locale.translators.clear()
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(srcdir, srcdir, outdir, doctreedir, builder,
@@ -120,6 +124,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
         log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     finally:
         stdlib_logging.getLogger(sphinx_logging.NAMESPACE).removeHandler(capture)
+        sphinx.locale.translators.clear()
     lines = [line for line in early.splitlines() if line.strip()]
     lines += [_format_record(record, app) for record in capture.records]
     lines = list(dict.fromkeys(lines))  # docutils and MyST may report one problem twice
@@ -172,7 +177,7 @@ def _format_record(record: stdlib_logging.LogRecord, app: Sphinx | None) -> str:
     message = _undecorated(record)
     kind = getattr(record, "type", None)
     if kind == messages.WARNING_TYPE:
-        label = "エラー" if messages.is_error(record) else "警告"
+        label = messages.label_of(record)
         return f"{location}: {label}: {message}" if location else f"{label}: {message}"
     origin = ".".join(str(part) for part in (kind, getattr(record, "subtype", None)) if part)
     return messages.render_foreign(origin or "sphinx", location, message)
