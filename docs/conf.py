@@ -25,6 +25,22 @@ policy_classification = {
 # 版ごとの表紙の文書 / the landing document of each edition
 policy_roots = {"public": "index", "restricted": "restricted/index"}
 
+# --- 階層と実施の関係 / tiers and traceability ---------------------------------------------
+# 上位の階層から順に、階層の名前と、その階層に属するフォルダ（又は文書）。文書の先頭の
+# tier: でも指定できる。下の階層の箇条は、一つ上の階層の箇条を {implements} で示す。
+# Tiers, highest first, with their folders; a document may also say tier: in front matter.
+policy_tiers = {
+    "基本方針": ["kihon"],
+    "対策基準": ["restricted/taisaku"],
+    "実施手順": ["restricted/tejun"],
+}
+# 基本方針の「対策」として数える箇条: このラベルの箇条の下にあるすべての箇条（6(1)〜(9)、6(3)①〜③）
+# The measures of the basic policy: every clause below these clauses.
+policy_measures = ["kihon-measures"]
+# 実施されていない箇条をエラーにする階層（ほかの階層は警告）
+# Tiers whose unimplemented clauses are errors (the others are warnings).
+policy_coverage_errors = ["基本方針"]
+
 # --- 翻訳 / translations ------------------------------------------------------------------
 # 公開版は日本語を最上位に、英語版を en/ に作る。庁内版は日本語だけ。
 policy_translations = {"en": "en"}

@@ -2,7 +2,7 @@
 
 They are what the traceability views, the clause numbering and the audit work on, so they must
 stay shaped like the real thing: enough clauses, a sample mark on every page, a label and an
-``% implements:`` declaration under every clause heading that names a label that exists, every
+``{implements}`` declaration under every clause heading that names a label that exists, every
 measure of 基本方針 6 implemented, most standards carried out by a procedure, and none of it in
 the public edition.
 """
@@ -68,7 +68,7 @@ CANARIES = (
 
 _LABEL = re.compile(r"^\s*(?:\d+\.\s+)?\((?P<label>[^)\s]+)\)=\s*$")
 _HEADING = re.compile(r"^(?P<marks>#{1,6})\s+(?P<title>\S.*)$")
-_IMPLEMENTS = re.compile(r"^%\s*implements:(?P<targets>.*)$")
+_IMPLEMENTS = re.compile(r"^\{implements\}`(?P<targets>[^`]*)`\s*$")
 _ORDERED_ITEM = re.compile(r"^\s*\d+\.\s+\S")
 
 
@@ -169,7 +169,7 @@ def traceability_problems(sources: dict[str, str]) -> list[str]:
             if not clause.label or not clause.label.startswith(prefix):
                 problems.append(f"{where}: no {prefix}… label directly before the heading")
             if not clause.implements:
-                problems.append(f"{where}: no '% implements:' directly under the heading")
+                problems.append(f"{where}: no '{{implements}}' directly under the heading")
                 continue
             for target in clause.implements:
                 if target not in labels:
@@ -210,13 +210,16 @@ def test_every_clause_heading_is_labelled_and_traced(sources: dict[str, str]) ->
 
 def test_traceability_check_finds_what_an_auditor_would_miss(sources: dict[str, str]) -> None:
     standards = sources[STANDARDS]
-    declared = "% implements: "
+
+    def declared(label: str) -> str:
+        return f"{{implements}}`{label}`\n"
+
     broken = {
-        "unknown": standards.replace(f"{declared}kihon-physical\n", f"{declared}kihon-phys\n", 1),
+        "unknown": standards.replace(declared("kihon-physical"), declared("kihon-phys"), 1),
         "unlabelled": standards.replace("(std-org-ciso)=\n", "", 1),
-        "undeclared": standards.replace(f"{declared}kihon-organization\n", "", 2),
-        "wrong tier": standards.replace(f"{declared}kihon-human\n", f"{declared}std-org\n", 1),
-        "stray": standards + "\n% implements: kihon-human\n",
+        "undeclared": standards.replace(declared("kihon-organization"), "", 2),
+        "wrong tier": standards.replace(declared("kihon-human"), declared("std-org"), 1),
+        "stray": standards + "\n" + declared("kihon-human"),
         "duplicate": standards + "\n(std-org-ciso)=\n本文\n",
     }
     for name, text in broken.items():
@@ -227,7 +230,7 @@ def test_traceability_check_finds_what_an_auditor_would_miss(sources: dict[str, 
 
 def test_every_measure_of_section_6_is_implemented(sources: dict[str, str]) -> None:
     assert uncovered_measures(sources) == []
-    old, new = "implements: kihon-resilience-lgwan", "implements: kihon-resilience"
+    old, new = "{implements}`kihon-resilience-lgwan", "{implements}`kihon-resilience"
     without_lgwan = {docname: text.replace(old, new) for docname, text in sources.items()}
     assert uncovered_measures(without_lgwan) == ["kihon-resilience-lgwan"]
 

@@ -17,6 +17,7 @@ from .definition import setup_definitions
 from .edition import setup_edition
 from .language import setup_language
 from .marking import setup_marking
+from .traceability import setup_traceability
 
 __version__ = "0.1.0"
 
@@ -28,9 +29,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_language(app)
     setup_clause(app)
     setup_definitions(app)
+    setup_traceability(app)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
