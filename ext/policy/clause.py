@@ -334,9 +334,8 @@ class ClauseNumbering(SphinxTransform):
                 report("clause-typed-number", (self.env.docname, line), number=typed)
             holder.insert(0, nodes.inline(number, number, classes=["clause-number"]))
             holder.insert(1, nodes.Text(self.style.gap))
-            if isinstance(clause, nodes.list_item):
-                clause.parent["classes"] = [*clause.parent["classes"], LIST_CLASS] if (
-                    LIST_CLASS not in clause.parent["classes"]) else clause.parent["classes"]
+            if isinstance(clause, nodes.list_item) and LIST_CLASS not in clause.parent["classes"]:
+                clause.parent["classes"].append(LIST_CLASS)
             labels = self.labels.get(id(clause), [])
             self.clauses.append({
                 "labels": sorted(label for label, _id in labels),
