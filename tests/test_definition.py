@@ -419,8 +419,15 @@ def test_the_public_glossary_lists_the_twelve_terms_in_each_language(real_public
     japanese = _page(real_public / "kihon" / "yougo.html").xpath("//dl/dt")
     assert [dt.text_content() for dt in japanese][:2] == ["ネットワーク", "情報システム"]
     assert len(japanese) == 12
+    # The English edition shows each term as its translated definition clause is headed.
     english = _page(real_public / "en" / "kihon" / "yougo.html")
-    assert english.xpath("//dl/dt")[0].text_content() == "Network"
+    policy = _page(real_public / "en" / "kihon" / "index.html")
+    first = english.xpath("//dl/dt/a")[0]
+    anchor = first.get("href").split("#")[1]
+    heading = policy.xpath(f'//section[@id="{anchor}"]/h3')[0]
+    for number in heading.xpath(".//*[@class='clause-number'] | .//a[@class='headerlink']"):
+        number.drop_tree()
+    assert first.text_content() == heading.text_content().strip()
     assert "Defined in: " in english.text_content()
     assert "定義: " not in english.text_content()
 
