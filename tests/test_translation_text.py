@@ -232,11 +232,6 @@ def test_a_missing_translation_shows_as_japanese(tmp_path: Path) -> None:
     assert sum(len(run) for run in runs) >= JAPANESE_ALLOWED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Python's gettext caches each compiled catalog by its path (gettext._translations): "
-    "a second build of the same tree in one process reads the first build's catalog",
-)
 def test_a_translation_removed_between_two_builds_is_gone(tmp_path: Path) -> None:
     src = copy_root("docs", tmp_path)
     assert build(src, "public", tmp_path).ok

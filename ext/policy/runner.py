@@ -13,6 +13,7 @@ to be read, whatever path a directive or a future extension takes.
 from __future__ import annotations
 
 import copy
+import gettext
 import hashlib
 import io
 import json
@@ -100,9 +101,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     clean_marker = Path(doctreedir) / "policy-clean-run"
     freshenv = not clean_marker.exists()
     clean_marker.unlink(missing_ok=True)
-    # Sphinx keeps message catalogs in a process-wide cache keyed by domain, not language:
-    # after an English build, a Japanese one in the same process would come out in English.
-    sphinx.locale.translators.clear()
+    _forget_catalogs()
     try:
         with patch_docutils(srcdir), docutils_namespace():
             app = Sphinx(srcdir, srcdir, outdir, doctreedir, builder,
@@ -124,7 +123,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
         log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     finally:
         stdlib_logging.getLogger(sphinx_logging.NAMESPACE).removeHandler(capture)
-        sphinx.locale.translators.clear()
+        _forget_catalogs()
     lines = [line for line in early.splitlines() if line.strip()]
     lines += [_format_record(record, app) for record in capture.records]
     lines = list(dict.fromkeys(lines))  # docutils and MyST may report one problem twice
@@ -140,6 +139,15 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     if shown_src is not None:
         result.lines = [_shown(line, srcdir, shown_src) for line in result.lines]
     return result
+
+
+def _forget_catalogs() -> None:
+    """Forget every message catalog this process has loaded. Sphinx caches them by domain,
+    not by language (after an English build a Japanese one would come out in English), and
+    Python's gettext caches each compiled catalog by its path (a catalog changed between two
+    builds would not be read again)."""
+    sphinx.locale.translators.clear()
+    gettext._translations.clear()  # type: ignore[attr-defined]
 
 
 def _overrides(edition: str, classified_tree: Path | None,
