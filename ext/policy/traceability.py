@@ -720,7 +720,8 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     measures = config.policy_measures
     if not isinstance(measures, (list, tuple)) or not all(isinstance(m, str) for m in measures):
         problems.append(("policy_measures", "a list of clause labels"))
-    for name, detail in problems:
+    if problems:
+        name, detail = problems[0]
         raise PolicyError("bad-setting", "conf.py", name=name, detail=detail)
 
 
