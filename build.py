@@ -5,6 +5,7 @@
     python3 build.py test       テストを実行する (run the tests)
     python3 build.py check      すべての文書を検査する。版は作らない (check only)
     python3 build.py i18n       公開文書の翻訳カタログを更新する (update translation catalogs)
+    python3 build.py bench [--scales 1,10,50]  処理時間を測る (benchmarks, bench/results.md)
     python3 build.py public | restricted | all  [--src DIR] [--out DIR] [-j N]
 
 On its first run it creates ``.venv`` from ``pyproject.toml`` with the standard library's venv
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".policy-installed"
-COMMANDS = ("all", "check", "public", "restricted", "i18n", "test")
+COMMANDS = ("all", "check", "public", "restricted", "i18n", "test", "bench")
 
 
 def _wanted_stamp() -> str:
@@ -67,7 +68,7 @@ def _parse(argv: list[str]):
         description="情報セキュリティポリシーの検査と版の作成 / check the policy, build editions",
     )
     parser.add_argument("command", nargs="?", default="all", choices=COMMANDS,
-                        help="all（既定）, check, public, restricted, i18n, test")
+                        help="all（既定）, check, public, restricted, i18n, test, bench")
     parser.add_argument("--src", type=Path, default=ROOT / "docs",
                         help="原稿フォルダ（conf.py のあるフォルダ） / docs tree, default docs/")
     parser.add_argument("--out", type=Path, default=None,
@@ -86,6 +87,10 @@ def main(argv: list[str]) -> int:
     args, rest = _parse(argv)
     if args.command == "test":
         return subprocess.run([sys.executable, "-m", "pytest", *rest], cwd=ROOT).returncode
+    if args.command == "bench":
+        from bench.run import main as bench
+
+        return bench(rest)
     if rest:
         print(f"エラー: 解釈できない引数です: {' '.join(rest)}\n"
               f"    [English] Error: unrecognised arguments: {' '.join(rest)}", file=sys.stderr)
