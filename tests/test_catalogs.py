@@ -163,3 +163,29 @@ def test_a_japanese_build_after_an_english_one_stays_japanese(
     for edition in ("public", "restricted"):
         page = (work / edition / "pub" / "page.html").read_text(encoding="utf-8")
         assert "公開のページ" in page and "The public page" not in page, edition
+
+
+@pytest.fixture(scope="module")
+def real_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("real")
+    src = copy_root("docs", work)
+    result = build(src, "public", work)
+    assert result.ok, "\n".join(result.lines)
+    return work / "public"
+
+
+def test_the_real_public_edition_carries_no_restricted_asset(real_public: Path) -> None:
+    """The public and English builds add the package's shared stylesheets; the restricted
+    edition's own assets live in a folder that only a restricted build adds."""
+    names = {p.name for p in real_public.rglob("*")}
+    assert "policy-clause.css" in names
+    assert not names & {"policy-restricted.css", "policy-trace.css"}
+
+
+def test_several_clause_numbers_are_joined_in_each_editions_language(real_public: Path) -> None:
+    japanese = html.parse(str(real_public / "kihon" / "index.html")).xpath("//article")[0]
+    english = html.parse(str(real_public / "en" / "kihon" / "index.html")).xpath("//article")[0]
+    assert "上記6、7及び8に規定する" in japanese.text_content()
+    text = " ".join(english.text_content().split())
+    assert "6, 7 and 8" in text
+    assert "及び" not in text and "、" not in text

@@ -111,9 +111,13 @@ def update_catalogs(src: Path, cache: Path | None = None) -> Result:
         result.ok = False
         return result
     languages = sorted(prepared.translations)
+    # Obsolete entries are dropped: a passage moved from a public document into a restricted
+    # one would otherwise stay in the catalog handed to the translator.
     with contextlib.redirect_stdout(io.StringIO()):
-        intl.update(str(locale_dir(src)), str(pot_dir), languages, jobs=1)
+        intl.update(str(locale_dir(src)), str(pot_dir), languages, jobs=1,
+                    ignore_obsolete=True)
     for language in languages:
+        _drop_obsolete(locale_dir(src) / language / "LC_MESSAGES")
         report = audit.audit_edition(locale_dir(src) / language, src, lowest)
         for hit in report.hits:
             result.lines.append(messages.render("audit-hit", f"{hit.output}",
@@ -126,6 +130,16 @@ def update_catalogs(src: Path, cache: Path | None = None) -> Result:
             "translation-progress", None, language=language, translated=progress.translated,
             total=progress.total, fuzzy=progress.fuzzy, untranslated=progress.untranslated))
     return result
+
+
+def _drop_obsolete(folder: Path) -> None:
+    """Remove entries whose text no public document has any more (sphinx-intl keeps them
+    when nothing else in the catalog changed)."""
+    for po in sorted(folder.rglob("*.po")):
+        catalog = intl_catalog.load_po(str(po))
+        if catalog.obsolete:
+            catalog.obsolete.clear()
+            intl_catalog.dump_po(str(po), catalog, width=76)
 
 
 def _progress(src: Path, language: str) -> tuple[Progress, list[str]]:

@@ -351,6 +351,12 @@ class ClauseNumbering(SphinxTransform):
 
 _CONJUNCTIONS = ("及び", "又は")
 _SEPARATORS = re.compile(r"[\s,、]+")
+#: How several numbers are joined, by language: (separator, {conjunction: word}). Japanese is
+#: the default; a translated edition joins them in its own language (「6、7及び8」, "6, 7 and 8").
+_JOINERS = {
+    "ja": ("、", {"及び": "及び", "又は": "又は"}),
+    "en": (", ", {"及び": " and ", "又は": " or "}),
+}
 
 
 class ClauseRole(SphinxRole):
@@ -369,12 +375,14 @@ class ClauseRole(SphinxRole):
         if not labels or len(used) > 1:
             report("clause-bad-reference", self.get_location(), text=self.text)
             return [nodes.inline(self.text, self.text)], []
-        conjunction = used[0] if used else "及び"
+        language = (self.config.language or "ja").split("_")[0]
+        separator, words = _JOINERS.get(language, _JOINERS["ja"])
+        conjunction = words[used[0] if used else "及び"]
         wrapper = nodes.inline(classes=["clause-references"])
         previous = ""
         for index, label in enumerate(labels):
             if index:
-                wrapper += nodes.Text(conjunction if index == len(labels) - 1 else "、")
+                wrapper += nodes.Text(conjunction if index == len(labels) - 1 else separator)
             xref = addnodes.pending_xref(
                 "", nodes.Text(label), refdomain=DOMAIN, reftype="clause", reftarget=label,
                 refdoc=self.env.docname, refexplicit=False, refwarn=True,

@@ -20,7 +20,8 @@ from sphinx.environment import BuildEnvironment
 
 from .edition import doc_level
 
-_STATIC = Path(__file__).parent / "static"
+#: Assets of the restricted edition only; ``static/`` is for assets every edition may carry.
+_STATIC = Path(__file__).parent / "static_restricted"
 PAGE_TEMPLATES = Path(__file__).parent / "templates" / "layout"
 ROBOTS = '<meta name="robots" content="noindex, nofollow, noarchive">'
 BANNER_CLASS = "policy-banner"

@@ -191,7 +191,7 @@ CATALOGUE: dict[str, Message] = {
         "review the translation and remove its fuzzy flag",
     ),
     "translation-progress": Message(
-        "warning",
+        "note",
         "{language}: {total} 件のうち {translated} 件が翻訳済み（要確認 {fuzzy} 件、未翻訳 "
         "{untranslated} 件）",
         "未翻訳・要確認の部分は日本語のまま表示されます",

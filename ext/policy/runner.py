@@ -26,6 +26,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sphinx
 import sphinx.locale
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -238,16 +239,41 @@ def _sync_stage(src: Path, stage: Path, members: list[str]) -> None:
         os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
-def _reset_if_reclassified(work: Path, classification: Classification) -> None:
-    """A file that left the edition or changed level may still have pages in the cached
-    output: start that edition from nothing rather than trust the cache."""
+_TOOLCHAIN: list[str] = []
+
+
+def toolchain_fingerprint() -> str:
+    """A hash of this package's code, templates and assets and of Sphinx's version: cached
+    builds made by other code are not to be trusted (Sphinx notices changed sources, not a
+    changed extension)."""
+    if not _TOOLCHAIN:
+        digest = hashlib.sha256(sphinx.__version__.encode())
+        package = Path(__file__).parent
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html", ".css", ".js"):
+                digest.update(path.relative_to(package).as_posix().encode())
+                digest.update(path.read_bytes())
+        _TOOLCHAIN.append(digest.hexdigest())
+    return _TOOLCHAIN[0]
+
+
+def _reset_if_changed(work: Path, classification: Classification) -> None:
+    """Start an edition's cache from nothing when a file left the edition or changed level
+    (its old pages may still be in the cached output) or when the toolchain changed."""
     record = work / "classification.json"
-    current = dict(classification.levels)
+    current = {"toolchain": toolchain_fingerprint(), "levels": dict(classification.levels)}
     if record.exists():
-        previous = json.loads(record.read_text(encoding="utf-8"))
-        if any(current.get(rel) != level for rel, level in previous.items()):
-            shutil.rmtree(work / "html", ignore_errors=True)
-            shutil.rmtree(work / "doctrees", ignore_errors=True)
+        try:
+            previous = json.loads(record.read_text(encoding="utf-8"))
+        except ValueError:
+            previous = {}
+        levels = previous.get("levels", {}) if isinstance(previous, dict) else {}
+        if previous.get("toolchain") != current["toolchain"] or any(
+            current["levels"].get(rel) != level for rel, level in levels.items()
+        ):
+            for cached in work.iterdir():
+                if cached.is_dir() and cached.name != "src":
+                    shutil.rmtree(cached, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(current, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
@@ -282,7 +308,7 @@ def prepare(src: Path, edition: str, cache: Path | None = None) -> Prepared | Re
             for p in classification.problems
         ])
     work = _cache_dir(src, edition, cache)
-    _reset_if_reclassified(work, classification)
+    _reset_if_changed(work, classification)
     if edition == scheme.highest:
         srcdir = src
     else:
