@@ -489,3 +489,27 @@ def test_short_restricted_names_do_not_trip_the_audit_on_theme_files(tmp_path: P
     hits = audit.audit_edition(out, src).hits
     assert any(hit.output == "pub/sns.html" and hit.fragment in ("secret/sns", "sns")
                for hit in hits), hits
+
+
+def test_incremental_build_rewrites_pages_whose_reference_targets_changed(
+    tmp_path: Path,
+) -> None:
+    """A page that refers to a label in another document is not read again when only that
+    document changes; it must still be written again with the new title."""
+    src = copy_root("leaks", tmp_path)
+    page = src / "pub" / "page.md"
+    section = "\n(pub-section)=\n## 節の見出し\n\n本文。\n"
+    page.write_text(page.read_text(encoding="utf-8") + section, encoding="utf-8")
+    # Not in any toctree with the page, so that nothing but the reference ties them.
+    other = src / "pub" / "other.md"
+    other.write_text("---\norphan: true\n---\n# 別のページ\n\n参照: {ref}`pub-section`\n",
+                     encoding="utf-8")
+    assert build(src, "public", tmp_path).ok
+    assert "節の見出し" in (tmp_path / "public" / "pub" / "other.html").read_text(
+        encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8").replace("節の見出し", "改めた見出し"),
+                    encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    rewritten = (tmp_path / "public" / "pub" / "other.html").read_text(encoding="utf-8")
+    assert "改めた見出し" in rewritten and "節の見出し" not in rewritten

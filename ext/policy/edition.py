@@ -547,7 +547,11 @@ def _docname_for_ref(refdoc: str, target: str) -> str:
     return docname_join(refdoc, target)
 
 
-def _on_check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
+    """Once everything is read: refuse references to higher levels, and record what each
+    document's references resolve to. This runs at ``env-updated`` rather than at the
+    consistency check because Sphinx saves the environment between the two, and the
+    record is needed by the next, incremental, build."""
     data = env.domains["edition"].data
     references: dict[str, list] = data["references"]
     data["targets"] = {}
@@ -641,7 +645,7 @@ def setup_edition(app: Sphinx) -> None:
     app.add_transform(PublicContentCheck)
     app.connect("include-read", _on_include_read)
     app.connect("doctree-read", _on_doctree_read)
-    app.connect("env-check-consistency", _on_check_consistency, priority=900)
+    app.connect("env-updated", _on_env_updated, priority=900)
     app.connect("env-purge-doc", _on_purge_doc)
     app.connect("env-get-updated", _on_get_updated)
     app.policy_reread = set()  # type: ignore[attr-defined]
