@@ -68,25 +68,21 @@ def _on_builder_inited(app: Sphinx) -> None:
 
 
 def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
-    """Show each restricted document's level next to its title wherever Sphinx lists it
-    (sidebar, table of contents, previous/next links): ``env.titles`` feeds them all."""
+    """Show each restricted document's level next to its title in the navigation."""
     if not _marked(app):
         return
     lowest = app.config.policy_levels[0]
-    for docname, title in env.titles.items():
+    for docname, toc in env.tocs.items():
         level = doc_level(env, docname)
         if level == lowest:
             continue
-        badge = f"［{level_label(app.config, level)}］"
-        # env.titles: previous/next links; env.tocs: the document's entry in every toctree.
-        targets = [title]
-        toc = env.tocs.get(docname)
-        if toc is not None:
-            targets.extend(list(toc.findall(nodes.reference))[:1])
-        for target in targets:
-            if not target.get("policy_level_badge"):
-                target["policy_level_badge"] = True
-                target += nodes.inline("", badge, classes=["policy-level-badge"])
+        # The document's entry in every toctree. ``env.titles`` is left alone: other
+        # extensions name documents by it (a clause reference without a short name).
+        entry = next(iter(toc.findall(nodes.reference)), None)
+        if entry is not None and not entry.get("policy_level_badge"):
+            entry["policy_level_badge"] = True
+            entry += nodes.inline("", f"［{level_label(app.config, level)}］",
+                                  classes=["policy-level-badge"])
 
 
 def _on_html_page_context(app: Sphinx, pagename: str, templatename: str,
