@@ -66,20 +66,21 @@ def _scheme(config: Config) -> Scheme:
 def _on_config_inited(app: Sphinx, config: Config) -> None:
     """Classify the tree and exclude what the edition may not read; refuse doubtful settings."""
     scheme = _scheme(config)
-    problems = list(scheme.problems())
     edition = config.policy_edition
-    if not problems and edition not in scheme.levels:
+    if not scheme.problems() and edition not in scheme.levels:
         raise PolicyError("unknown-edition", "conf.py", edition=edition, known=scheme.known())
     for name in config.suppress_warnings:
         if name == messages.WARNING_TYPE or name.startswith(messages.WARNING_TYPE + "."):
             raise PolicyError("bad-setting", "conf.py", name="suppress_warnings",
                               detail=f"{name} (the policy checks cannot be suppressed)")
     # A staged build classifies the editor's tree, where links and unstaged files still are.
-    classification = classify_tree(config.policy_classified_tree or app.srcdir, scheme)
-    problems.extend(classification.problems)
+    tree = Path(config.policy_classified_tree or app.srcdir)
+    classification = classify_tree(tree, scheme)
+    problems = classification.problems  # the settings' own problems come first
     if problems:
         for problem in problems:
-            location = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            path = tree / problem.path
+            location = f"{path}:{problem.line}" if problem.line else str(path)
             _logger.error(messages.render(problem.code, location, **problem.fields),
                           type=messages.WARNING_TYPE, subtype=problem.code)
         raise PolicyError("errors-stop-build", count=len(problems))

@@ -125,7 +125,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     finally:
         stdlib_logging.getLogger(sphinx_logging.NAMESPACE).removeHandler(capture)
         _forget_catalogs()
-    lines = [line for line in early.splitlines() if line.strip()]
+    lines = [_early_line(line) for line in early.splitlines() if line.strip()]
     lines += [_format_record(record, app) for record in capture.records]
     lines = list(dict.fromkeys(lines))  # docutils and MyST may report one problem twice
     failing = [r for r in capture.records if messages.is_error(r)]
@@ -140,6 +140,14 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
     if shown_src is not None:
         result.lines = [_shown(line, srcdir, shown_src) for line in result.lines]
     return result
+
+
+_REPEATED_CODE = re.compile(r"(\[[\w.-]+\]) \1$")
+
+
+def _early_line(line: str) -> str:
+    """A line Sphinx wrote while starting: without its level prefix and repeated code."""
+    return _REPEATED_CODE.sub(r"\1", _DECORATION_HEAD.sub("", line, count=1))
 
 
 def _forget_catalogs() -> None:
