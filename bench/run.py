@@ -329,15 +329,17 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     scales = sorted({int(part) for part in args.scales.split(",") if part.strip()})
     start = time.perf_counter()
-    results = []
+    results: list[ScaleResult] = []
+    text = ""
     for scale in scales:
         runs = args.runs or RUNS.get(scale, DEFAULT_RUNS)
         results.append(bench_scale(scale, args.seed, args.work, runs,
                                    parallel=scale == max(scales) and scale > 1,
                                    log=lambda line: print(line, file=sys.stderr, flush=True)))
-    text = report(results, args.seed, time.perf_counter() - start)
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(text, encoding="utf-8")
+        # Written after every scale, so that an interrupted run keeps what it measured.
+        text = report(results, args.seed, time.perf_counter() - start)
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(text, encoding="utf-8")
     print(text)
     print(f"結果を {args.results} に書きました。 / Results written to {args.results}.",
           file=sys.stderr)

@@ -309,6 +309,7 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
     report.fingerprints = len(prints)
     if restricted_count == 0:
         report.notes.append("no-restricted-sources")
+    seen = _seen_for(prints)
     for dirpath, _dirnames, _filenames in os.walk(out):
         if Path(dirpath) != out:
             _check_structure(Path(dirpath).relative_to(out).as_posix(), report)
@@ -322,7 +323,7 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
             report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
         texts = _texts_of(path, data)
         names, links = _names_of(rel, data, texts)
-        _scan(rel, texts, names, links, prints, report)
+        _scan(rel, texts, names, links, prints, report, seen)
     return report
 
 
@@ -372,30 +373,82 @@ def _check_structure(rel: str, report: AuditReport) -> None:
         report.hits.append(Hit(rel, Path(rel).suffix, "(build structure)", "structure"))
 
 
+@dataclass
+class _Seen:
+    """What one audit already worked out about the units of text and the runs of name
+    characters it met: the pages of an edition repeat most of them (navigation, footer,
+    theme), and each form of a page (raw, unescaped, text, attributes) repeats them again.
+    Looking each one up once keeps the audit in step with the edition's distinct text rather
+    than with its size times the number of restricted names."""
+
+    units: dict[str, str] = field(default_factory=dict)  # raw unit -> normalised
+    grams: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # unit -> hits
+    runs: dict[str, list[str]] = field(default_factory=dict)  # run -> names in it
+    token_lengths: list[int] = field(default_factory=list)
+    plain_tokens: list[str] = field(default_factory=list)  # with characters a run cannot hold
+
+
+#: A run of the characters that labels, document names and paths are made of.
+_NAME_RUN = re.compile(r"[\w./-]+")
+
+
+def _seen_for(prints: _Fingerprints) -> _Seen:
+    seen = _Seen()
+    runnable = [token for token in prints.names if _NAME_RUN.fullmatch(token)]
+    seen.token_lengths = sorted({len(token) for token in runnable})
+    seen.plain_tokens = [token for token in prints.names if not _NAME_RUN.fullmatch(token)]
+    return seen
+
+
+def _names_in_runs(text: str, prints: _Fingerprints, seen: _Seen) -> set[str]:
+    """The restricted names that occur in ``text``: a name made of run characters occurs
+    only inside one maximal run, so each distinct run is cut into pieces of the names'
+    lengths once, and the pieces are looked up."""
+    found: set[str] = set()
+    for run in set(_NAME_RUN.findall(text)):
+        names = seen.runs.get(run)
+        if names is None:
+            names = [run[i:i + length] for length in seen.token_lengths
+                     for i in range(len(run) - length + 1)
+                     if run[i:i + length] in prints.names]
+            seen.runs[run] = names
+        found.update(names)
+    found.update(token for token in seen.plain_tokens if token in text)
+    return found
+
+
 def _scan(rel: str, texts: list[str], names: list[str], links: list[str],
-           prints: _Fingerprints, report: AuditReport) -> None:
+          prints: _Fingerprints, report: AuditReport, seen: _Seen | None = None) -> None:
+    seen = seen if seen is not None else _seen_for(prints)
     found: dict[tuple[str, str], Hit] = {}
     segments = {segment for link in links for segment in _path_segments(link)}
     for part, source in prints.path_parts.items():
         if part in segments:
             found[(part, source)] = Hit(rel, part, source, "file name")
-    for name in names:
-        for token, source in prints.names.items():
-            if token in name and (token, source) not in found:
-                found[(token, source)] = Hit(rel, token, source, "name")
+    for token in sorted(_names_in_runs("\x00".join(names), prints, seen)):
+        source = prints.names[token]
+        if (token, source) not in found:
+            found[(token, source)] = Hit(rel, token, source, "name")
     for text in texts:
-        units = [normalise(part) for part in _SEPARATORS.split(text)]
+        units = []
+        for part in _SEPARATORS.split(text):
+            unit = seen.units.get(part)
+            if unit is None:
+                unit = seen.units[part] = normalise(part)
+            units.append(unit)
         joined = "\x00".join(units)  # one substring search instead of one per unit
         for phrase, source in prints.phrases.items():
             if phrase in joined and (phrase, source) not in found:
                 found[(phrase, source)] = Hit(rel, phrase, source, "title or term")
-        for unit in units:
-            for index, h in enumerate(_grams(unit)):
-                source = prints.grams.get(h)
-                if source is not None:
-                    fragment = unit[max(0, index - 5):index + NGRAM + 5]
-                    if (fragment, source) not in found:
-                        found[(fragment, source)] = Hit(rel, fragment, source, "text")
+        for unit in dict.fromkeys(units):
+            hits = seen.grams.get(unit)
+            if hits is None:
+                hits = seen.grams[unit] = [
+                    (unit[max(0, index - 5):index + NGRAM + 5], prints.grams[h])
+                    for index, h in enumerate(_grams(unit)) if h in prints.grams]
+            for fragment, source in hits:
+                if (fragment, source) not in found:
+                    found[(fragment, source)] = Hit(rel, fragment, source, "text")
     report.hits.extend(found.values())
 
 
