@@ -327,6 +327,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / ".build" / "bench")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    args.work = args.work.resolve()  # the baseline's conf.py runs in another folder
     scales = sorted({int(part) for part in args.scales.split(",") if part.strip()})
     start = time.perf_counter()
     results: list[ScaleResult] = []
