@@ -65,6 +65,7 @@ class ClauseDomain(Domain):
         super().__init__(env)
         #: The numbering of documents as it was before they were read again in this build.
         self.before: dict[str, list] = {}
+        self._index: dict[str, tuple[str, dict[str, Any]]] | None = None
 
     @property
     def documents(self) -> dict[str, dict[str, Any]]:
@@ -75,6 +76,7 @@ class ClauseDomain(Domain):
         return self.data["clauses"]
 
     def clear_doc(self, docname: str) -> None:
+        self._index = None
         if docname in self.clauses and docname not in self.before:
             self.before[docname] = self.signature(docname)
         self.documents.pop(docname, None)
@@ -83,6 +85,7 @@ class ClauseDomain(Domain):
     def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
         # The other reader knew every document but those merged from other readers; a clash
         # with one it knew, it has reported itself.
+        self._index = None
         unseen = set(self.clauses) - set(otherdata["clauses"])
         index = self._labels(unseen)
         for docname in sorted(docnames):
@@ -107,12 +110,15 @@ class ClauseDomain(Domain):
 
     def find(self, label: str) -> tuple[str, dict[str, Any]] | None:
         """The document and clause a label names, if it names a numbered clause."""
-        label = label.lower()
-        for docname in sorted(self.clauses):
-            for clause in self.clauses[docname]:
-                if label in clause["labels"]:
-                    return docname, clause
-        return None
+        if self._index is None:
+            # Built once per change of the data, not per lookup: views and references look
+            # labels up for every page they write.
+            self._index = {}
+            for docname in sorted(self.clauses):
+                for clause in self.clauses[docname]:
+                    for known in clause["labels"]:
+                        self._index.setdefault(known, (docname, clause))
+        return self._index.get(label.lower())
 
     def signature(self, docname: str) -> list:
         """What other pages show of a document's numbering: its name and every clause."""
@@ -125,6 +131,7 @@ class ClauseDomain(Domain):
 
     def note_document(self, docname: str, style: str, short_name: str | None,
                       clauses: list[dict[str, Any]]) -> None:
+        self._index = None
         self.documents[docname] = {"style": style, "short_name": short_name}
         self.clauses[docname] = clauses
 

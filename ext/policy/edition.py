@@ -102,7 +102,9 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     # Copied sources are a leak path of stock Sphinx; no edition publishes them.
     config.html_copy_source = False
     config.html_show_sourcelink = False
+    _CLASSIFICATIONS[str(app.srcdir)] = classification
     _CLASSIFICATIONS[str(Path(app.srcdir).resolve())] = classification
+    _SCHEMES.clear()
 
 
 def _on_builder_inited(app: Sphinx) -> None:
@@ -115,8 +117,15 @@ def _on_builder_inited(app: Sphinx) -> None:
 # --- levels of documents and files ------------------------------------------------------------
 
 
+_SCHEMES: dict[int, Scheme] = {}
+
+
 def _scheme_of(env: BuildEnvironment) -> Scheme:
-    return _scheme(env.config)
+    """The scheme of this build's configuration (asked for thousands of times a build)."""
+    scheme = _SCHEMES.get(id(env.config))
+    if scheme is None:
+        scheme = _SCHEMES[id(env.config)] = _scheme(env.config)
+    return scheme
 
 
 #: The classification of each docs tree being built, by its resolved path. Kept out of the
@@ -128,7 +137,8 @@ _CLASSIFICATIONS: dict[str, Classification] = {}
 def file_level(env: BuildEnvironment, relpath: str) -> str:
     """The level of a file, by its path relative to the docs tree (present or not)."""
     relpath = posixpath.normpath(relpath)
-    classification = _CLASSIFICATIONS.get(str(Path(env.srcdir).resolve()))
+    classification = _CLASSIFICATIONS.get(str(env.srcdir)) or _CLASSIFICATIONS.get(
+        str(Path(env.srcdir).resolve()))
     if classification is None:
         return _scheme_of(env).highest  # no classification: trust nothing
     return classification.level(relpath)

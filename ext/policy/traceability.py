@@ -370,6 +370,16 @@ def _order(env: BuildEnvironment) -> dict[Clause, int]:
     return order
 
 
+#: The trace of the build being written, by environment: worked out once when everything has
+#: been read (``env-updated``), not once per page written (pages × declarations × clauses).
+#: Forked writers inherit it; a new read starts it again.
+_TRACES: dict[int, Trace] = {}
+
+
+def _forget_trace(app: Sphinx, env: BuildEnvironment, *args: Any) -> None:
+    _TRACES.pop(id(env), None)
+
+
 def build_trace(env: BuildEnvironment, *, report_problems: bool = False) -> Trace:
     """Follow every declaration; with ``report_problems``, report each one that is wrong."""
     config = env.config
@@ -462,6 +472,7 @@ def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
     the summary."""
     _check_front_matter(env)
     trace = build_trace(env, report_problems=True)
+    _TRACES[id(env)] = trace  # everything is read: the pages written next share it
     config = env.config
     if not trace.tiers or config.policy_edition != config.policy_levels[-1]:
         return
@@ -550,7 +561,10 @@ class TraceViews(SphinxPostTransform):
         env = self.env
         self.docname = env.docname
         self.builder = env._app.builder
-        self.trace = build_trace(env)
+        trace = _TRACES.get(id(env))
+        if trace is None:
+            trace = _TRACES[id(env)] = build_trace(env)
+        self.trace = trace
         tier = tier_of(env, self.docname)
         upper = _neighbour(config, tier, -1)
         lower = _neighbour(config, tier, 1)
@@ -758,6 +772,7 @@ def setup_traceability(app: Sphinx) -> None:
     app.add_directive("traceability-matrix", MatrixDirective)
     app.add_transform(DeclarationCollector)
     app.add_post_transform(TraceViews)
+    app.connect("env-before-read-docs", _forget_trace)
     app.connect("env-updated", _on_env_updated)
     app.connect("env-get-updated", _on_get_updated)
     edition.register_target_resolver(DOMAIN, _target_docname)
