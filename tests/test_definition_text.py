@@ -27,6 +27,9 @@ def test_the_longest_name_wins_where_names_overlap() -> None:
     ("ﾈｯﾄﾜｰｸ機器", "ﾈｯﾄﾜｰｸ", "ネットワーク"),
     ("ネット・ワーク", "ネット・ワーク", "ネットワーク"),
     ("情報　セキュリティ", "情報　セキュリティ", "情報セキュリティ"),
+    # the end of a term written on its own, with a variant character (the example)
+    ("セキュリティーポリシーを守る", "セキュリティーポリシー", "情報セキュリティポリシー"),
+    ("人的セキュリティー対策", "セキュリティー", "情報セキュリティ"),
 ])
 def test_variants_are_found_with_what_was_written(text: str, found: str, term: str) -> None:
     variants = terminology.TermMatcher(NAMES).variants(text)
@@ -38,6 +41,8 @@ def test_variants_are_found_with_what_was_written(text: str, found: str, term: s
     "LGWAN 接続系とネットワーク",
     "セキュリティ",  # a part of a term is not a variant of it
     "情報とセキュリティ",
+    "物理的セキュリティ",  # the end of a term in its own characters is no variant
+    "セキュリティポリシー",
 ])
 def test_defined_spellings_are_not_variants(text: str) -> None:
     assert terminology.TermMatcher(NAMES).variants(text) == []

@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+#: The shortest end of a term (normalised) that counts as the term written on its own.
+_MIN_TAIL = 5
 #: Characters that spelling variants add or drop without changing the word.
 _DROPPED = frozenset("ー－-・ \u3000\t\n\r")
 _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎ",
@@ -71,6 +73,18 @@ class TermMatcher:
             self._by_normal.setdefault(normalised(name), self.names[name])
         normals = sorted((n for n in self._by_normal if n), key=lambda n: (-len(n), n))
         self._normal = re.compile("|".join(map(re.escape, normals))) if normals else None
+        # The end of a term written on its own with a variant character (セキュリティーポリシー
+        # for 情報セキュリティポリシー): a tail counts only where it is not written as the
+        # term's own characters, so 「物理的セキュリティ」 is no variant of 情報セキュリティ.
+        self._tails: dict[str, tuple[str, str]] = {}
+        for name in ordered:
+            for start in range(1, len(name)):
+                tail = name[start:]
+                key = normalised(tail)
+                if len(key) >= _MIN_TAIL and key not in self._by_normal:
+                    self._tails.setdefault(key, (tail, self.names[name]))
+        tails = sorted(self._tails, key=lambda n: (-len(n), n))
+        self._tail = re.compile("|".join(map(re.escape, tails))) if tails else None
 
     def uses(self, text: str) -> list[Match]:
         """Every use of a term in ``text``: leftmost first, and at one place the longest name."""
@@ -95,7 +109,22 @@ class TermMatcher:
             if written in self.names or any(s <= start and end <= e for s, e in taken):
                 continue
             found.append(Match(start, end, written, self._by_normal[m.group()]))
-        return found
+        if self._tail is not None:
+            covered = taken + [(m.start, m.end) for m in found]
+            for m in self._tail.finditer(flat):
+                start = origin[m.start()]
+                end = origin[m.end() - 1] + 1
+                while end < len(text) and text[end] in "ーｰ":
+                    end += 1
+                written = text[start:end]
+                literal, term = self._tails[m.group()]
+                if written == literal or written in self.names or any(
+                    s < end and start < e for s, e in covered
+                ):
+                    continue
+                found.append(Match(start, end, written, term))
+                covered.append((start, end))
+        return sorted(found, key=lambda match: match.start)
 
 
 #: Pairs that are almost always typing errors, each with the words that legitimately
