@@ -37,6 +37,15 @@ def build(src: Path, edition: str, work: Path, **kwargs) -> runner.Result:
     return runner.build_edition(src, work / edition, edition, cache=work / ".cache", **kwargs)
 
 
+def build_both(name: str, work: Path) -> Path:
+    """Both editions of a copy of ``name`` built into ``work``; fails the test if either fails."""
+    src = copy_root(name, work)
+    for edition in ("public", "restricted"):
+        result = build(src, edition, work)
+        assert result.ok, "\n".join(result.lines)
+    return work
+
+
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 

@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import build, copy_root, find_canaries, tree_digest
+from conftest import build, build_both, copy_root, find_canaries, tree_digest
 from policy import audit, runner
 
 CANARIES = {
@@ -61,12 +61,7 @@ RENDERED_IN_RESTRICTED = [
 
 @pytest.fixture(scope="module")
 def leaks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("leaks")
-    src = copy_root("leaks", work)
-    for edition in ("public", "restricted"):
-        result = build(src, edition, work)
-        assert result.ok, "\n".join(result.lines)
-    return work
+    return build_both("leaks", tmp_path_factory.mktemp("leaks"))
 
 
 def test_public_edition_holds_no_canary(leaks: Path) -> None:

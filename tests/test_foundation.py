@@ -12,7 +12,7 @@ from pathlib import Path
 
 import policy
 import pytest
-from conftest import PROJECT, TESTS, build, copy_root, find_canaries
+from conftest import PROJECT, TESTS, build, build_both, copy_root, find_canaries
 from lxml import html
 from policy import runner
 
@@ -60,12 +60,7 @@ def rendered_text(page: Path) -> str:
 
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("editions")
-    src = copy_root("docs", work)
-    for edition in ("public", "restricted"):
-        result = build(src, edition, work)
-        assert result.ok, "\n".join(result.lines)
-    return work
+    return build_both("docs", tmp_path_factory.mktemp("editions"))
 
 
 def test_public_edition_carries_every_sentence_of_the_basic_policy(editions: Path) -> None:

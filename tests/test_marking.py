@@ -5,19 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import build, copy_root
+from conftest import build_both
 from lxml import html
 from policy import marking
 
 
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("marking")
-    src = copy_root("leaks", work)
-    for edition in ("public", "restricted"):
-        result = build(src, edition, work)
-        assert result.ok, "\n".join(result.lines)
-    return work
+    return build_both("leaks", tmp_path_factory.mktemp("marking"))
 
 
 def _pages(out: Path) -> list[Path]:
