@@ -508,3 +508,22 @@ def test_incremental_build_rewrites_pages_whose_reference_targets_changed(
     assert result.ok, "\n".join(result.lines)
     rewritten = (tmp_path / "public" / "pub" / "other.html").read_text(encoding="utf-8")
     assert "改めた見出し" in rewritten and "節の見出し" not in rewritten
+
+
+@pytest.mark.parametrize("setting", ["html_extra_path", "html_static_path", "templates_path"])
+def test_configuration_cannot_copy_a_restricted_folder_into_the_public_edition(
+    setting: str, tmp_path: Path,
+) -> None:
+    """A folder of the configuration is staged only if it is public; a restricted one is not
+    there for the public build, which then fails rather than publish without it."""
+    src = copy_root("leaks", tmp_path)
+    conf = src / "conf.py"
+    conf.write_text(conf.read_text(encoding="utf-8") + f'\n{setting} = ["secret"]\n',
+                    encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert not (tmp_path / ".cache").exists() or not find_canaries(
+        tmp_path / ".cache", ["CNRY-DLFILE-14", "CNRY-PNG-11"])  # never even staged
+    if result.ok:
+        assert not find_canaries(tmp_path / "public", CANARIES.values())
+    else:
+        assert not (tmp_path / "public").exists()
