@@ -127,8 +127,9 @@ def test_real_docs_public_edition_builds_without_docs_restricted(tmp_path: Path)
     assert (tmp_path / "public" / "kihon" / "index.html").is_file()
 
 
-def test_same_sources_give_byte_identical_editions(tmp_path: Path) -> None:
-    src = copy_root("leaks", tmp_path)
+@pytest.mark.parametrize("root", ["leaks", "docs"])
+def test_same_sources_give_byte_identical_editions(root: str, tmp_path: Path) -> None:
+    src = copy_root(root, tmp_path)
     digests = []
     for attempt in ("one", "two"):
         work = tmp_path / attempt

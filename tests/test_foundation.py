@@ -12,7 +12,7 @@ from pathlib import Path
 
 import policy
 import pytest
-from conftest import PROJECT, TESTS, build, build_both, copy_root, find_canaries
+from conftest import PROJECT, TESTS, build_both, copy_root, find_canaries
 from lxml import html
 from policy import runner
 
@@ -186,17 +186,3 @@ def test_build_py_never_writes_the_restricted_edition_into_the_public_folder(
     after = sorted(p.as_posix() for p in public.rglob("*")) if public.exists() else None
     assert before == after
 
-
-def test_the_real_editions_are_byte_identical_when_built_twice(tmp_path: Path) -> None:
-    from conftest import tree_digest
-
-    src = copy_root("docs", tmp_path)
-    digests = []
-    for attempt in ("one", "two"):
-        work = tmp_path / attempt
-        for edition in ("public", "restricted"):
-            result = build(src, edition, work)
-            assert result.ok, "\n".join(result.lines)
-        digests.append((tree_digest(work / "public"), tree_digest(work / "restricted")))
-    assert digests[0][0] == digests[1][0]
-    assert digests[0][1] == digests[1][1]
