@@ -103,6 +103,12 @@ def _cache_of(src: Path) -> Path:
     return runner._cache_dir(src, "public", None).parent
 
 
+def _audit_cache(src: Path) -> Path:
+    from policy import runner
+
+    return runner.audit_cache(runner._cache_dir(src, "public", None))
+
+
 def _build(src: Path, out: Path, edition: str, jobs: int = 0) -> Run:
     command = [sys.executable, str(BUILD_PY), edition, "--src", str(src), "--out", str(out)]
     if jobs:
@@ -122,16 +128,22 @@ def _plain(src: Path, work: Path, page_set: str, language: str | None = None) ->
 
 _AUDIT = """
 import json, sys, time
+from pathlib import Path
 from policy.audit import audit_edition
+cache = Path(sys.argv[3]) if len(sys.argv) > 3 else None
 start, wall = time.process_time(), time.perf_counter()
-report = audit_edition(sys.argv[1], sys.argv[2], "public")
+report = audit_edition(sys.argv[1], sys.argv[2], "public", cache)
 print(json.dumps({"seconds": time.process_time() - start, "wall": time.perf_counter() - wall,
                   "clean": report.clean, "files": report.files_scanned}))
 """
 
 
-def _audit(out: Path, src: Path) -> Run:
-    run, output = measure([sys.executable, "-c", _AUDIT, str(out), str(src)])
+def _audit(out: Path, src: Path, cache: Path | None = None) -> Run:
+    """The audit of the public edition just built: without a cache (every restricted source
+    read and fingerprinted, as in a build from nothing), or with the one the build left (as
+    in every later build, where the sources that did not change are not read again)."""
+    command = [sys.executable, "-c", _AUDIT, str(out), str(src)]
+    run, output = measure(command + ([str(cache)] if cache else []))
     found = json.loads(output.strip().splitlines()[-1])
     if not found["clean"]:
         raise RuntimeError("the audit found restricted content in a generated edition")
@@ -167,6 +179,7 @@ class ScaleResult:
     plain_restricted: Sample = field(default_factory=Sample)
     plain_both: Sample = field(default_factory=Sample)
     audit: Sample = field(default_factory=Sample)
+    audit_kept: Sample = field(default_factory=Sample)
     incremental: Sample = field(default_factory=Sample)
     parallel: Sample = field(default_factory=Sample)
 
@@ -195,9 +208,11 @@ def bench_scale(scale: int, seed: int, work: Path, runs: int, parallel: bool,
         result.plain_restricted.runs.append(plain_restricted)
         result.plain_both.runs.append(_together(plain_public, plain_restricted))
         result.audit.runs.append(_audit(folder / "public", src))
+        result.audit_kept.runs.append(_audit(folder / "public", src, _audit_cache(src)))
         log(f"  run {number + 1}: ours {public.seconds:.1f}+{restricted.seconds:.1f} s, "
             f"plain {plain_public.seconds:.1f}+{plain_restricted.seconds:.1f} s, "
-            f"audit {result.audit.runs[-1].seconds:.2f} s")
+            f"audit {result.audit.runs[-1].seconds:.2f} s "
+            f"({result.audit_kept.runs[-1].seconds:.2f} s with its cache)")
     for number in range(runs):
         _edit_clause(src, number + 1)
         result.incremental.runs.append(_build(src, folder / "restricted", "restricted"))
@@ -217,7 +232,8 @@ def _ratio(a: float, b: float) -> str:
 
 def table(results: list[ScaleResult]) -> str:
     rows = ["| scale | docs | runs | ours: both editions, CPU s (public + restricted) | plain "
-            "Sphinx: same pages, CPU s | ratio | audit alone | audit / public build | incremental "
+            "Sphinx: same pages, CPU s | ratio | audit alone (with its cache) "
+            "| audit / public build (with its cache) | incremental "
             "(one clause) | incremental / full restricted | peak memory |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -228,7 +244,9 @@ def table(results: list[ScaleResult]) -> str:
             f"| {r.plain_both.median:.1f} s ({r.plain_public.median:.1f} + "
             f"{r.plain_restricted.median:.1f}) "
             f"| {_ratio(r.ours_both.median, r.plain_both.median)} "
-            f"| {r.audit.median:.2f} s | {r.audit.median / r.ours_public.median:.1%} "
+            f"| {r.audit.median:.2f} s ({r.audit_kept.median:.2f} s) "
+            f"| {r.audit.median / r.ours_public.median:.1%} "
+            f"({r.audit_kept.median / r.ours_public.median:.1%}) "
             f"| {r.incremental.median:.1f} s "
             f"| {r.incremental.median / r.ours_restricted.median:.1%} "
             f"| {max(r.ours_both.peak, r.incremental.peak, r.parallel.peak):.0f} MiB "
@@ -246,7 +264,11 @@ def targets(results: list[ScaleResult]) -> list[tuple[str, str, bool | None]]:
                   f"worst {ratio:.2f} × (scale {worst.scale})", ratio <= 1.3))
     share = max(results, key=lambda r: r.audit.median / r.ours_public.median)
     value = share.audit.median / share.ours_public.median
-    found.append(("the audit ≤ 10 % of the public build",
+    found.append(("the audit ≤ 10 % of the public build (from nothing: no cache)",
+                  f"worst {value:.1%} (scale {share.scale})", value <= 0.10))
+    share = max(results, key=lambda r: r.audit_kept.median / r.ours_public.median)
+    value = share.audit_kept.median / share.ours_public.median
+    found.append(("the audit ≤ 10 % of the public build (every later build: with its cache)",
                   f"worst {value:.1%} (scale {share.scale})", value <= 0.10))
     if 10 in by_scale:
         r = by_scale[10]
@@ -305,7 +327,10 @@ def report(results: list[ScaleResult], seed: int, seconds: float) -> str:
         "  text as it is), so the baseline reads and renders the same text without warnings",
         "  about unknown markup.",
         "- audit alone: `policy.audit.audit_edition` on the public edition just built, timed in",
-        "  its process (fingerprinting every restricted source and scanning every output file).",
+        "  its process (fingerprinting every restricted source and scanning every output file);",
+        "  in brackets, with the cache the build left beside its work folders, as every build",
+        "  after the first runs it (a restricted source whose bytes did not change is not",
+        "  fingerprinted again; the edition is always scanned whole).",
         "- incremental: `build.py restricted` again after one clause of the 対策基準 changed",
         "  (one sentence added), compared with the full restricted build.",
         "- `-j 2`: the restricted edition from an empty cache with two processes, against the",

@@ -399,6 +399,9 @@ PLANTS = {
         "<html></html>", encoding="utf-8"),
     "restricted image bytes": lambda out, src: shutil.copy(
         src / "secret" / "cnry-img.png", out / "_static" / "logo.png"),
+    "short restricted title in a paragraph": lambda out, src: _page(out).write_text(
+        _page(out).read_text(encoding="utf-8").replace(
+            "公開してよい文章です。", "公開してよい文章です。ファイル名の試験"), encoding="utf-8"),
     "restricted title in an html comment": lambda out, src: _page(out).write_text(
         _page(out).read_text(encoding="utf-8") + "<!-- 非公開の表紙 CNRY-TITLE-01 -->",
         encoding="utf-8"),
@@ -439,6 +442,54 @@ def test_audit_names_the_output_file_and_the_restricted_source(
     hits = audit.audit_edition(out, src).hits
     assert any(hit.output == "pub/page.html" and hit.source == "secret/index.md"
                and hit.kind == "text" for hit in hits), hits
+
+
+#: A restricted sentence of the leaks root, normalised as the audit reads it.
+_SENTENCE = audit.normalise(
+    "機密漏洩検知用の見本文字列として、この一文は公開版のどこにも現れてはならないものとする")
+
+
+@pytest.mark.parametrize("start", range(audit.STEP + 3))
+def test_audit_finds_the_shortest_guaranteed_run_wherever_it_starts(
+        start: int, clean_public: tuple[Path, Path]) -> None:
+    """The audit keeps one restricted n-gram in STEP: a shared run of NGRAM + STEP - 1
+    characters must be found at every starting position, not only at the kept ones."""
+    out, src = clean_public
+    run = _SENTENCE[start:start + audit.NGRAM + audit.STEP - 1]
+    assert len(run) == audit.NGRAM + audit.STEP - 1
+    page = _page(out)
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "公開してよい文章です。", f"公開してよい文章です。<span>{run}</span>"), encoding="utf-8")
+    hits = audit.audit_edition(out, src).hits
+    assert any(hit.output == "pub/page.html" and hit.kind == "text"
+               and hit.source == "secret/index.md" for hit in hits), (run, hits)
+
+
+def test_audit_cache_gives_the_same_findings_and_follows_edited_sources(
+        clean_public: tuple[Path, Path], tmp_path: Path) -> None:
+    """What the audit keeps between runs changes its speed, never its findings: a planted
+    leak is found from a fresh cache, from a kept one, from a damaged one, and a sentence
+    added to a restricted source after the cache was written is found too."""
+    out, src = clean_public
+    cache = tmp_path / "cache" / "audit.json"
+    PLANTS["text in a paragraph"](out, src)
+    fresh = audit.audit_edition(out, src)
+    assert not fresh.clean
+    first = audit.audit_edition(out, src, cache=cache)
+    assert cache.is_file()
+    kept = audit.audit_edition(out, src, cache=cache)
+    assert fresh.hits == first.hits == kept.hits
+    cache.write_text('{"key": "damaged", "files": ', encoding="utf-8")
+    assert audit.audit_edition(out, src, cache=cache).hits == fresh.hits
+
+    added = "監査の記録を残すための追加の一文であり公開してはならない"
+    child = src / "secret" / "child.md"
+    child.write_text(child.read_text(encoding="utf-8") + f"\n{added}\n", encoding="utf-8")
+    page = _page(out)
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", f"<p>{added}</p></article>"), encoding="utf-8")
+    hits = audit.audit_edition(out, src, cache=cache).hits
+    assert any(hit.source == "secret/child.md" and hit.kind == "text" for hit in hits), hits
 
 
 # --- the extension alone, under plain Sphinx ---------------------------------------------------

@@ -8,10 +8,13 @@ in the filter therefore cannot hide itself here.
 
 Fingerprints:
 
-* text: overlapping character n-grams of the normalised restricted text (Japanese has no
-  spaces, so words cannot be used), minus every n-gram that also occurs in the public sources;
-  winnowing keeps a small, position-independent selection of them, and guarantees that any
-  shared run of at least ``NGRAM + WINDOW - 1`` normalised characters is found;
+* text: character n-grams of the normalised restricted text (Japanese has no spaces, so
+  words cannot be used), one at every ``STEP``-th position of each unit of text, minus those
+  that also occur in the public sources. Every n-gram of the edition's text is looked up
+  among them, so any run of at least ``NGRAM + STEP - 1`` normalised characters that a
+  restricted source and the edition share is found, wherever it starts. The edition's
+  distinct text is the same size at every size of the restricted tree, so the cost grows
+  with the restricted text only by one n-gram in ``STEP``;
 * names: restricted document names, folder and file names, labels, titles and defined terms
   that do not occur in the public sources;
 * bytes: the SHA-256 of every restricted file, compared with every output file.
@@ -38,7 +41,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 NGRAM = 10
-WINDOW = 6
+#: One restricted n-gram in STEP is kept: a shared run of NGRAM + STEP - 1 characters always
+#: holds one of them.
+STEP = 6
 #: Shorter titles and terms are too likely to be everyday words to count as fingerprints.
 MIN_NAME = 3
 TEXT_SUFFIXES = {".md", ".rst", ".txt", ".csv", ".py", ".json", ".yaml", ".yml", ".html",
@@ -145,48 +150,57 @@ def normalise(text: str) -> str:
 _SEPARATORS = re.compile(r'[\n\r\t <>{}\[\]",|\u3000]+')
 
 
+_NOT_WORD_NOR_NUL = re.compile(r"[^\w\x00]+|_+")
+
+
+def normalise_all(parts: list[str]) -> list[str]:
+    """``normalise`` of each part, done in one pass over the parts joined by NUL: NFKC never
+    combines a character with a NUL, so each part comes out as it would on its own."""
+    if not parts:
+        return []
+    if any("\x00" in part for part in parts):
+        return [normalise(part) for part in parts]
+    joined = unicodedata.normalize("NFKC", "\x00".join(parts))
+    return _NOT_WORD_NOR_NUL.sub("", joined).lower().split("\x00")
+
+
 def segments(text: str) -> list[str]:
     """The normalised units of a text that are long enough to fingerprint."""
-    units = (normalise(part) for part in _SEPARATORS.split(text))
-    return [unit for unit in units if len(unit) >= NGRAM]
+    return [unit for unit in normalise_all(_SEPARATORS.split(text)) if len(unit) >= NGRAM]
 
 
-def _hash(gram: str) -> int:
-    """A hash that is the same in every process (``hash(str)`` is salted per process), so
-    that the audit selects the same fingerprints, and finds the same things, every time."""
-    return hash(int.from_bytes(gram.encode("utf-32-le"), "little"))
+def _grams(text: str) -> list[str]:
+    """Every n-gram of a unit of text."""
+    return [text[i:i + NGRAM] for i in range(len(text) - NGRAM + 1)]
 
 
-def _grams(text: str) -> list[int]:
-    return [_hash(text[i:i + NGRAM]) for i in range(len(text) - NGRAM + 1)]
+def _sampled_grams(text: str) -> list[str]:
+    """The n-grams of a restricted unit at every STEP-th position, and the last one. Any run
+    of NGRAM + STEP - 1 characters of the unit holds one of them whole."""
+    last = len(text) - NGRAM
+    grams = [text[i:i + NGRAM] for i in range(0, last + 1, STEP)]
+    if last % STEP:
+        grams.append(text[last:])
+    return grams
 
 
-def _telling_grams(text: str) -> list[int]:
-    """The n-grams of a restricted text that can tell it apart: those of plain English letters
-    only ("description", "important") are the vocabulary of markup and of every theme's
-    scripts, not of the policy, so they are left out; Japanese, digits and mixed runs stay."""
-    return [
-        _hash(gram) for gram in (text[i:i + NGRAM] for i in range(len(text) - NGRAM + 1))
-        if not (gram.isascii() and gram.isalpha())
-    ]
-
-
-def _winnow(hashes: list[int]) -> set[int]:
-    """The minimum hash of every window of WINDOW consecutive n-grams (Schleimer et al.)."""
-    if len(hashes) <= WINDOW:
-        return set(hashes)
-    return {min(hashes[i:i + WINDOW]) for i in range(len(hashes) - WINDOW + 1)}
+def _telling(gram: str) -> bool:
+    """An n-gram of plain English letters only ("description", "important") is the
+    vocabulary of markup and of every theme's scripts, not of the policy: it tells nothing.
+    Japanese, digits and mixed runs do."""
+    return not (gram.isascii() and gram.isalpha())
 
 
 @dataclass
 class _Fingerprints:
-    grams: dict[int, str] = field(default_factory=dict)  # hash -> restricted source
+    grams: dict[str, str] = field(default_factory=dict)  # n-gram -> restricted source
     names: dict[str, str] = field(default_factory=dict)  # raw token -> source
     #: folder and file names: everyday words ("child") may be names too, so these are looked
     #: for only where names are used: output file names and link, source and id attributes.
     path_parts: dict[str, str] = field(default_factory=dict)
     phrases: dict[str, str] = field(default_factory=dict)  # normalised title/term -> source
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 -> source
+    public_grams: set[str] = field(default_factory=set)  # every n-gram of the public sources
 
     def __len__(self) -> int:
         return (len(self.grams) + len(self.names) + len(self.path_parts) + len(self.phrases)
@@ -216,7 +230,62 @@ def _names_in(text: str) -> tuple[set[str], set[str]]:
     return {label.strip() for label in labels if label}, phrases
 
 
-def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
+#: What one restricted file contributes, worked out from its bytes alone: its n-grams (one
+#: in STEP, joined: each is NGRAM characters long), labels, and normalised titles and terms.
+_Entry = tuple[str, list[str], list[str]]
+
+
+def _entry_of(text: str) -> _Entry:
+    grams = [gram for unit in segments(text) for gram in _sampled_grams(unit)]
+    labels, phrases = _names_in(text)
+    return "".join(grams), sorted(labels), sorted({normalise(phrase) for phrase in phrases})
+
+
+class _EntryCache:
+    """Entries of restricted files by the SHA-256 of their bytes, kept between audits in one
+    JSON file: at fifty departments, reading and normalising every restricted source took
+    longer than the public build. An entry depends on the file's bytes and on this module's
+    code only (the file is keyed by both), so a changed source or audit is worked out again;
+    anything unreadable is ignored and worked out again too."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.key = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        self.entries: dict[str, _Entry] = {}
+        self.used: dict[str, _Entry] = {}
+        if path is None:
+            return
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("key") == self.key:
+                self.entries = {digest: (grams, list(labels), list(phrases))
+                                for digest, (grams, labels, phrases) in stored["files"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self.entries = {}
+
+    def get(self, digest: str, text: str) -> _Entry:
+        entry = self.entries.get(digest)
+        if entry is None or len(entry[0]) % NGRAM:
+            entry = _entry_of(text)
+        self.used[digest] = entry
+        return entry
+
+    def save(self) -> None:
+        """Keep the entries of this audit's files only; written whole, then renamed."""
+        if self.path is None or self.used == self.entries:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(self.path.name + ".partial")
+            partial.write_text(json.dumps({"key": self.key, "files": self.used},
+                                          ensure_ascii=False), encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError:
+            pass  # a cache that cannot be written costs time, never a finding
+
+
+def _fingerprint(srcdir: Path, rules: _Rules,
+                 cache: Path | None = None) -> tuple[_Fingerprints, int, str]:
     public_text: list[str] = []
     public_parts: set[str] = set()
     restricted: list[tuple[str, Path, str | None]] = []
@@ -234,10 +303,13 @@ def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
             restricted.append((rel, path, text))
     public_raw = "\n".join(public_text)
     public_norm = normalise(public_raw)
-    public_grams = {h for unit in segments(public_raw) for h in _grams(unit)}
-    prints = _Fingerprints()
+    public_grams = {gram for unit in segments(public_raw) for gram in _grams(unit)}
+    prints = _Fingerprints(public_grams=public_grams)
+    entries = _EntryCache(cache)
+    sampled: list[tuple[str, str]] = []
     for rel, path, text in restricted:
-        prints.hashes.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), rel)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        prints.hashes.setdefault(digest, rel)
         docname = rel.rsplit(".", 1)[0]
         prints.names.setdefault(docname, rel)
         for part in Path(docname).parts:
@@ -245,18 +317,20 @@ def _fingerprint(srcdir: Path, rules: _Rules) -> tuple[_Fingerprints, int, str]:
                 prints.path_parts.setdefault(part, rel)
         if text is None:
             continue
-        for unit in segments(text):
-            hashes = [h for h in _telling_grams(unit) if h not in public_grams]
-            for h in _winnow(hashes):
-                prints.grams.setdefault(h, rel)
-        labels, phrases = _names_in(text)
+        grams, labels, phrases = entries.get(digest, text)
+        sampled.append((rel, grams))
         for label in labels:
             if len(label) >= MIN_NAME and label not in public_raw:
                 prints.names.setdefault(label, rel)
-        for phrase in phrases:
-            norm = normalise(phrase)
+        for norm in phrases:
             if len(norm) >= MIN_NAME and norm not in public_norm:
                 prints.phrases.setdefault(norm, rel)
+    entries.save()
+    for rel, joined in reversed(sampled):  # the first source to hold an n-gram is named
+        prints.grams.update(dict.fromkeys(
+            [joined[i:i + NGRAM] for i in range(0, len(joined), NGRAM)], rel))
+    for gram in prints.grams.keys() & public_grams:
+        del prints.grams[gram]
     return prints, len(restricted), public_norm
 
 
@@ -298,24 +372,31 @@ def _texts_of(path: Path, data: bytes) -> list[str]:
 
 
 def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str],
-                  edition: str = "public") -> AuditReport:
-    """Scan every file of a built edition for restricted fingerprints and forbidden files."""
+                  edition: str = "public", cache: Path | None = None) -> AuditReport:
+    """Scan every file of a built edition for restricted fingerprints and forbidden files.
+
+    File by file: the structure, the bytes, and names where names are used. The text of the
+    whole edition is then looked at once, unit by distinct unit: the pages of an edition
+    repeat most of their text (navigation, footer, theme), and each form of a page (raw,
+    unescaped, text, attributes) repeats it again."""
     out = Path(outdir).resolve()
     src = Path(srcdir).resolve()
     report = AuditReport(edition)
     rules = _read_rules(src)
-    prints, restricted_count, _public_norm = _fingerprint(src, rules)
+    prints, restricted_count, _public_norm = _fingerprint(src, rules, cache)
     report.restricted_sources = restricted_count
     report.fingerprints = len(prints)
     if restricted_count == 0:
         report.notes.append("no-restricted-sources")
     seen = _seen_for(prints)
+    found: dict[str, dict[tuple[str, str], Hit]] = {}
     for dirpath, _dirnames, _filenames in os.walk(out):
         if Path(dirpath) != out:
             _check_structure(Path(dirpath).relative_to(out).as_posix(), report)
     for path in _walk(out):
         rel = path.relative_to(out).as_posix()
         report.files_scanned += 1
+        found[rel] = {}
         _check_structure(rel, report)
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
@@ -323,7 +404,15 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
             report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
         texts = _texts_of(path, data)
         names, links = _names_of(rel, data, texts)
-        _scan(rel, texts, names, links, prints, report, seen)
+        _scan_names(rel, names, links, prints, found[rel], seen)
+        parts = {part for text in texts for part in _SEPARATORS.split(text)}
+        new = [part for part in parts if part not in seen.units]
+        seen.units.update(zip(new, normalise_all(new), strict=True))
+        for part in parts:
+            seen.files.setdefault(seen.units[part], {})[rel] = None
+    _scan_text(prints, seen, found)
+    for hits in found.values():
+        report.hits.extend(hits.values())
     return report
 
 
@@ -382,7 +471,8 @@ class _Seen:
     than with its size times the number of restricted names."""
 
     units: dict[str, str] = field(default_factory=dict)  # raw unit -> normalised
-    grams: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # unit -> hits
+    #: normalised unit -> the output files it is in, in the order met
+    files: dict[str, dict[str, None]] = field(default_factory=dict)
     runs: dict[str, list[str]] = field(default_factory=dict)  # run -> names in it
     token_lengths: list[int] = field(default_factory=list)
     plain_tokens: list[str] = field(default_factory=list)  # with characters a run cannot hold
@@ -417,10 +507,10 @@ def _names_in_runs(text: str, prints: _Fingerprints, seen: _Seen) -> set[str]:
     return found
 
 
-def _scan(rel: str, texts: list[str], names: list[str], links: list[str],
-          prints: _Fingerprints, report: AuditReport, seen: _Seen | None = None) -> None:
-    seen = seen if seen is not None else _seen_for(prints)
-    found: dict[tuple[str, str], Hit] = {}
+def _scan_names(rel: str, names: list[str], links: list[str], prints: _Fingerprints,
+                found: dict[tuple[str, str], Hit], seen: _Seen) -> None:
+    """Restricted file names in the links and paths of one output file, restricted names
+    where it uses names."""
     segments = {segment for link in links for segment in _path_segments(link)}
     for part, source in prints.path_parts.items():
         if part in segments:
@@ -429,27 +519,55 @@ def _scan(rel: str, texts: list[str], names: list[str], links: list[str],
         source = prints.names[token]
         if (token, source) not in found:
             found[(token, source)] = Hit(rel, token, source, "name")
-    for text in texts:
-        units = []
-        for part in _SEPARATORS.split(text):
-            unit = seen.units.get(part)
-            if unit is None:
-                unit = seen.units[part] = normalise(part)
-            units.append(unit)
-        joined = "\x00".join(units)  # one substring search instead of one per unit
-        for phrase, source in prints.phrases.items():
-            if phrase in joined and (phrase, source) not in found:
-                found[(phrase, source)] = Hit(rel, phrase, source, "title or term")
-        for unit in dict.fromkeys(units):
-            hits = seen.grams.get(unit)
-            if hits is None:
-                hits = seen.grams[unit] = [
-                    (unit[max(0, index - 5):index + NGRAM + 5], prints.grams[h])
-                    for index, h in enumerate(_grams(unit)) if h in prints.grams]
-            for fragment, source in hits:
-                if (fragment, source) not in found:
-                    found[(fragment, source)] = Hit(rel, fragment, source, "text")
-    report.hits.extend(found.values())
+
+
+def _phrase_index(phrases: Mapping[str, str],
+                  public_grams: set[str]) -> dict[str, list[tuple[str, int]]]:
+    """Each title or term of at least NGRAM characters under one of its n-grams, the first
+    that no public source holds (public text fills most of the edition): n-gram ->
+    [(phrase, where the n-gram starts in it)]. A phrase in the edition's text puts every one
+    of its n-grams there."""
+    index: dict[str, list[tuple[str, int]]] = {}
+    for phrase in phrases:
+        if len(phrase) >= NGRAM:
+            grams = _grams(phrase)
+            offset = next((i for i, gram in enumerate(grams) if gram not in public_grams), 0)
+            index.setdefault(grams[offset], []).append((phrase, offset))
+    return index
+
+
+def _scan_text(prints: _Fingerprints, seen: _Seen,
+               found: dict[str, dict[tuple[str, str], Hit]]) -> None:
+    """Restricted titles and terms, and restricted n-grams, in the edition's distinct units
+    of text; each finding is reported in every file that holds the unit.
+
+    First the whole edition at once, with set operations: every n-gram of its text against
+    the restricted n-grams and the titles' n-grams, and each short title against all its
+    text. Only when something is found are the units gone through one by one, to say where."""
+    units = list(seen.files)
+    edition_grams = {gram for unit in units for gram in _grams(unit)}
+    leaked = {gram for gram in prints.grams.keys() & edition_grams if _telling(gram)}
+    index = _phrase_index(prints.phrases, prints.public_grams)
+    named = index.keys() & edition_grams
+    everything = "\x00".join(units)
+    short = [phrase for phrase in prints.phrases
+             if len(phrase) < NGRAM and phrase in everything]
+    if not (leaked or named or short):
+        return
+    for unit, files in seen.files.items():
+        hits: list[tuple[str, str, str]] = []
+        hits.extend((phrase, prints.phrases[phrase], "title or term")
+                    for phrase in short if phrase in unit)
+        for i, gram in enumerate(_grams(unit)):
+            if gram in named:
+                hits.extend((phrase, prints.phrases[phrase], "title or term")
+                            for phrase, offset in index[gram]
+                            if i >= offset and unit.startswith(phrase, i - offset))
+            if gram in leaked:
+                hits.append((unit[max(0, i - 5):i + NGRAM + 5], prints.grams[gram], "text"))
+        for fragment, source, kind in hits:
+            for rel in files:
+                found[rel].setdefault((fragment, source), Hit(rel, fragment, source, kind))
 
 
 def report_as_json(report: AuditReport) -> str:

@@ -102,7 +102,7 @@ def update_catalogs(src: Path, cache: Path | None = None) -> Result:
         return result
     _relocate(pot_dir)
     result.lines.extend(foreign_catalogs(prepared))
-    report = audit.audit_edition(pot_dir, src, lowest)
+    report = audit.audit_edition(pot_dir, src, lowest, runner.audit_cache(prepared.work))
     for hit in report.hits:
         result.lines.append(messages.render("audit-hit", f"{pot_dir}/{hit.output}",
                                             fragment=hit.fragment, source=hit.source,
@@ -118,7 +118,8 @@ def update_catalogs(src: Path, cache: Path | None = None) -> Result:
                     ignore_obsolete=True)
     for language in languages:
         _drop_obsolete(locale_dir(src) / language / "LC_MESSAGES")
-        report = audit.audit_edition(locale_dir(src) / language, src, lowest)
+        report = audit.audit_edition(locale_dir(src) / language, src, lowest,
+                                     runner.audit_cache(prepared.work))
         for hit in report.hits:
             result.lines.append(messages.render("audit-hit", f"{hit.output}",
                                                 fragment=hit.fragment, source=hit.source,

@@ -424,6 +424,25 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
                           detail=f"no style named {default!r}")
 
 
+def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    """Give each numbered entry of the document's table of contents its number as plain text.
+
+    Sphinx copies the whole navigation into every page it writes, and an element inside an
+    entry costs a walk up the entry's ancestors at every copy: with a hundred documents the
+    number's element made the restricted build's navigation twice as slow as plain Sphinx's.
+    Nothing styles the number in the navigation, so the entry reads the same as text. Runs
+    after Sphinx's own collector (priority 500) has made the entries."""
+    toc = app.env.tocs.get(app.env.docname)
+    if toc is None:
+        return
+    for entry in toc.findall(nodes.reference):
+        if any(isinstance(child, nodes.inline) and "clause-number" in child["classes"]
+               for child in entry.children):
+            text = entry.astext()
+            entry.clear()
+            entry += nodes.Text(text)
+
+
 def _on_builder_inited(app: Sphinx) -> None:
     stylesheet = str(_STYLESHEET)
     if stylesheet not in app.config.html_static_path:
@@ -440,4 +459,5 @@ def setup_clause(app: Sphinx) -> None:
     app.add_role("clause", ClauseRole())
     app.add_css_file("policy-clause.css")
     app.connect("env-get-updated", _on_get_updated)
+    app.connect("doctree-read", _on_doctree_read, priority=600)
     edition.register_target_resolver(DOMAIN, _target_docname)

@@ -184,7 +184,8 @@ CATALOGUE: dict[str, Message] = {
     ),
     "translation-fuzzy": Message(
         "warning",
-        "{language} の訳が原文の変更に追いついていません（「{text}」）。確認されるまで日本語で表示されます",
+        "{language} の訳が原文の変更に追いついていません（「{text}」）。"
+        "確認されるまで日本語で表示されます",
         "訳を見直し、fuzzy の印を外してください",
         "the {language} translation is out of date ('{text}'); the Japanese text is shown until "
         "it is checked",

@@ -361,11 +361,18 @@ def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
     if not result.ok:
         result.lines.append(messages.render("not-published", None, out=out))
         return result
-    return _publish(builds, out, src, edition, prepared.scheme, result)
+    return _publish(builds, out, src, edition, prepared.scheme, result,
+                    audit_cache(prepared.work))
+
+
+def audit_cache(work: Path) -> Path:
+    """Where the audit keeps what it worked out about each restricted source: beside the
+    editions' work folders of the same tree, outside every edition."""
+    return work.parent / "audit-fingerprints.json"
 
 
 def _publish(builds: dict[str, Path], out: Path, src: Path, edition: str, scheme: Scheme,
-             result: Result) -> Result:
+             result: Result, cache: Path | None = None) -> Result:
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
@@ -380,7 +387,7 @@ def _publish(builds: dict[str, Path], out: Path, src: Path, edition: str, scheme
                 result.ok = False
                 return result
         if edition != scheme.highest:
-            report = audit_module.audit_edition(fresh, src, edition)
+            report = audit_module.audit_edition(fresh, src, edition, cache)
             result.audit = report
             if "no-restricted-sources" in report.notes:
                 result.lines.append(messages.render("audit-no-restricted", None))

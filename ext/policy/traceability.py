@@ -53,6 +53,11 @@ _STYLESHEET = Path(__file__).parent / "static_restricted" / "policy-trace.css"
 _TITLE_LENGTH = 40
 #: Shown for a clause that nothing implements as a whole, but whose every counted clause is.
 INNER = "下位の各条項で実施"
+#: Sphinx's search index skips elements with this class. The views and the matrix repeat the
+#: titles of clauses written elsewhere: indexed, every search for a clause would also list the
+#: pages that merely point at it (the matrix page for all of them), and at a hundred documents
+#: they were two thirds of the text the Japanese word splitter had to read.
+NO_SEARCH = "no-search"
 
 
 class trace_matrix(nodes.General, nodes.Element):
@@ -323,18 +328,36 @@ class Trace:
     #: what the top tier's count is called (「基本方針6の対策」)
     measures_name: str = ""
 
+    #: (clause, tier) -> answers already worked out: every view asks, and the trace does not
+    #: change while a build writes its pages
+    _covered: dict[tuple[Clause, str], bool] = field(default_factory=dict, repr=False)
+    _inner: dict[tuple[Clause, str], list[Clause]] = field(default_factory=dict, repr=False)
+    _by_document: dict[tuple[str, str], list[Clause]] = field(default_factory=dict, repr=False)
+
     def covered(self, item: Clause, tier: str) -> bool:
         """Implemented directly, or (for a clause holding counted clauses) through all of
         them: a chapter is carried out when each standard in it is."""
-        if self.implemented_by.get(item):
-            return True
-        inner = self.inner(item, tier)
-        return bool(inner) and all(self.covered(c, tier) for c in inner)
+        known = self._covered.get((item, tier))
+        if known is None:
+            inner = self.inner(item, tier)
+            known = bool(self.implemented_by.get(item)) or (
+                bool(inner) and all(self.covered(c, tier) for c in inner))
+            self._covered[(item, tier)] = known
+        return known
 
     def inner(self, item: Clause, tier: str) -> list[Clause]:
         """The counted clauses inside ``item``."""
-        return [c for c in self.counted.get(tier, []) if c.docname == item.docname
-                and len(c.parts) > len(item.parts) and c.parts[:len(item.parts)] == item.parts]
+        known = self._inner.get((item, tier))
+        if known is None:
+            if not self._by_document:
+                for counted_tier, clauses in self.counted.items():
+                    for c in clauses:
+                        self._by_document.setdefault((counted_tier, c.docname), []).append(c)
+            depth = len(item.parts)
+            known = [c for c in self._by_document.get((tier, item.docname), [])
+                     if len(c.parts) > depth and c.parts[:depth] == item.parts]
+            self._inner[(item, tier)] = known
+        return known
 
     def gaps(self, tier: str) -> list[Clause]:
         return [c for c in self.counted.get(tier, []) if not self.covered(c, tier)]
@@ -591,7 +614,7 @@ class TraceViews(SphinxPostTransform):
     # the list under a clause
 
     def _implemented_by(self, item: Clause, lower: str) -> nodes.Element:
-        box = nodes.container(classes=["policy-trace-implemented-by"])
+        box = nodes.container(classes=["policy-trace-implemented-by", NO_SEARCH])
         caption = nodes.paragraph(classes=["policy-trace-caption"])
         caption += nodes.Text(f"この条項を実施する{lower}：")
         box += caption
@@ -634,7 +657,7 @@ class TraceViews(SphinxPostTransform):
     def _matrix(self) -> list[nodes.Node]:
         trace = self.trace
         found: list[nodes.Node] = []
-        summary = nodes.bullet_list(classes=["policy-trace-summary"])
+        summary = nodes.bullet_list(classes=["policy-trace-summary", NO_SEARCH])
         for tier in trace.checked_tiers():
             lower = _neighbour(self.config, tier, 1)
             text = (f"{_scope(trace, tier)} {len(trace.counted.get(tier, []))} 件のうち、"
@@ -650,7 +673,7 @@ class TraceViews(SphinxPostTransform):
             if not gaps:
                 found.append(nodes.paragraph("ありません。", "ありません。"))
                 continue
-            listing = nodes.bullet_list(classes=["policy-trace-gap-list"])
+            listing = nodes.bullet_list(classes=["policy-trace-gap-list", NO_SEARCH])
             for gap in gaps:
                 listing += nodes.list_item("", nodes.paragraph("", "", self._link(gap)))
             found.append(listing)
@@ -659,7 +682,7 @@ class TraceViews(SphinxPostTransform):
     def _table(self) -> nodes.table:
         trace = self.trace
         columns = len(trace.tiers)
-        table = nodes.table(classes=["policy-trace-matrix"])
+        table = nodes.table(classes=["policy-trace-matrix", NO_SEARCH])
         group = nodes.tgroup(cols=columns)
         table += group
         for _ in range(columns):
