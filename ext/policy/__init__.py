@@ -17,6 +17,7 @@ from .definition import setup_definitions
 from .edition import setup_edition
 from .language import setup_language
 from .marking import setup_marking
+from .navigation import setup_navigation
 from .traceability import setup_traceability
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     setup_edition(app)
     setup_marking(app)
+    setup_navigation(app)
     setup_language(app)
     setup_clause(app)
     setup_definitions(app)
