@@ -129,6 +129,7 @@ def _plain(src: Path, work: Path, page_set: str, language: str | None = None) ->
 _AUDIT = """
 import json, sys, time
 from pathlib import Path
+import sphinx.config  # loaded already when a build runs the audit
 from policy.audit import audit_edition
 cache = Path(sys.argv[3]) if len(sys.argv) > 3 else None
 start, wall = time.process_time(), time.perf_counter()
@@ -327,7 +328,8 @@ def report(results: list[ScaleResult], seed: int, seconds: float) -> str:
         "  text as it is), so the baseline reads and renders the same text without warnings",
         "  about unknown markup.",
         "- audit alone: `policy.audit.audit_edition` on the public edition just built, timed in",
-        "  its process (fingerprinting every restricted source and scanning every output file);",
+        "  its process with Sphinx already loaded, as in a build (fingerprinting every",
+        "  restricted source and scanning every output file);",
         "  in brackets, with the cache the build left beside its work folders, as every build",
         "  after the first runs it (a restricted source whose bytes did not change is not",
         "  fingerprinted again; the edition is always scanned whole).",
