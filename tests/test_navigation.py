@@ -39,3 +39,23 @@ def test_sidebar_is_the_one_sphinx_draws_from_the_full_tables_of_contents(
         assert len(titles) >= len(documents) - 3  # genindex/search aside, every document
     finally:
         app.cleanup()
+
+
+def test_parallel_build_draws_the_same_sidebars(tmp_path: Path) -> None:
+    """Pages written by worker processes get the cut tables of contents too, and the same
+    sidebar as pages written by one process."""
+    from conftest import build
+
+    src = copy_root("docs", tmp_path)
+    serial = build(src, "restricted", tmp_path / "one")
+    parallel = build(src, "restricted", tmp_path / "two", parallel=2)
+    assert serial.ok and parallel.ok, "\n".join(serial.lines + parallel.lines)
+    pages = sorted(p.relative_to(tmp_path / "one" / "restricted")
+                   for p in (tmp_path / "one" / "restricted").rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        sidebars = [html.tostring(html.parse(str(root / "restricted" / page)).xpath(
+            '//div[contains(@class, "sidebar-tree")]')[0]) for root in (tmp_path / "one",
+                                                                      tmp_path / "two")]
+        assert sidebars[0] == sidebars[1], page
+        assert sidebars[0].count(b"<a ") > 10, page
