@@ -241,6 +241,13 @@ def _entry_of(text: str) -> _Entry:
     return "".join(grams), sorted(labels), sorted({normalise(phrase) for phrase in phrases})
 
 
+def _well_formed(grams: object, labels: object, phrases: object) -> bool:
+    """A kept entry has the shape ``_entry_of`` gives; anything else is worked out again."""
+    return (isinstance(grams, str) and len(grams) % NGRAM == 0
+            and isinstance(labels, list) and all(isinstance(x, str) for x in labels)
+            and isinstance(phrases, list) and all(isinstance(x, str) for x in phrases))
+
+
 class _EntryCache:
     """Entries of restricted files by the SHA-256 of their bytes, kept between audits in one
     JSON file: at fifty departments, reading and normalising every restricted source took
@@ -259,13 +266,14 @@ class _EntryCache:
             stored = json.loads(path.read_text(encoding="utf-8"))
             if stored.get("key") == self.key:
                 self.entries = {digest: (grams, list(labels), list(phrases))
-                                for digest, (grams, labels, phrases) in stored["files"].items()}
+                                for digest, (grams, labels, phrases) in stored["files"].items()
+                                if _well_formed(grams, labels, phrases)}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.entries = {}
 
     def get(self, digest: str, text: str) -> _Entry:
         entry = self.entries.get(digest)
-        if entry is None or len(entry[0]) % NGRAM:
+        if entry is None:
             entry = _entry_of(text)
         self.used[digest] = entry
         return entry
@@ -340,35 +348,67 @@ def _fingerprint(srcdir: Path, rules: _Rules,
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
-def _texts_of(path: Path, data: bytes) -> list[str]:
+@dataclass
+class _Forms:
+    """The readable forms of one output file. ``raw`` is the file as written; its decoded
+    forms (HTML entities, URL escapes, JSON escapes) are worked out unit by unit of it, since
+    decoding never joins or splits what lies between separators. ``parsed`` are the forms
+    that need the whole file: an HTML page's text and attribute values, an inventory's
+    decompressed body."""
+
+    raw: str | None = None
+    parsed: list[str] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        """Every form whole, as the names are looked for in them."""
+        if self.raw is None:
+            return list(self.parsed)
+        decoded = {html.unescape(self.raw), urllib.parse.unquote(self.raw), _unjson(self.raw)}
+        return [self.raw, *sorted(decoded - {self.raw}), *self.parsed]
+
+
+def _unjson(text: str) -> str:
+    if "\\u" not in text:
+        return text
+    return _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _decoded_parts(part: str) -> set[str]:
+    """A unit of a file as written, and the units of each of its decoded forms."""
+    found = {part}
+    for form in (html.unescape(part), urllib.parse.unquote(part), _unjson(part)):
+        if form != part:
+            found.update(_SEPARATORS.split(form))
+    return found
+
+
+def _forms_of(path: Path, data: bytes) -> _Forms:
     """Every readable form of an output file: as written, decoded, and, for HTML, its text
     and attribute values."""
     if path.name == "objects.inv":
         head, _, body = data.partition(b"zlib.\n")
-        texts = [head.decode("utf-8", "replace")]
+        forms = _Forms(parsed=[head.decode("utf-8", "replace")])
         try:
-            texts.append(zlib.decompress(body).decode("utf-8", "replace"))
+            forms.parsed.append(zlib.decompress(body).decode("utf-8", "replace"))
         except zlib.error:
-            texts.append(body.decode("latin-1"))
-        return texts
+            forms.parsed.append(body.decode("latin-1"))
+        return forms
     try:
-        raw = data.decode("utf-8")
+        forms = _Forms(raw=data.decode("utf-8"))
     except UnicodeDecodeError:
-        return []
-    texts = [raw, html.unescape(raw), urllib.parse.unquote(raw)]
-    if _JSON_ESCAPE.search(raw):
-        texts.append(_JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), raw))
+        return _Forms()
     if path.suffix.lower() in (".html", ".htm", ".xhtml"):
         try:
             tree = lxml_html.fromstring(data)
         except (etree.ParserError, ValueError):
-            return texts
-        texts.append("\n".join(tree.itertext()))
+            return forms
+        forms.parsed.append("\n".join(tree.itertext()))
         attributes = [value for element in tree.iter() if isinstance(element.tag, str)
                       for value in element.attrib.values()]
-        texts.append(" ".join(attributes))
-        texts.append(" ".join(urllib.parse.unquote(value) for value in attributes))
-    return texts
+        forms.parsed.append(" ".join(attributes))
+        forms.parsed.append(" ".join(urllib.parse.unquote(value) for value in attributes))
+    return forms
 
 
 def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str],
@@ -402,10 +442,16 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         digest = hashlib.sha256(data).hexdigest()
         if digest in prints.hashes:
             report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
-        texts = _texts_of(path, data)
-        names, links = _names_of(rel, data, texts)
+        forms = _forms_of(path, data)
+        names, links = _names_of(rel, data, forms)
         _scan_names(rel, names, links, prints, found[rel], seen)
-        parts = {part for text in texts for part in _SEPARATORS.split(text)}
+        parts = {part for text in forms.parsed for part in _SEPARATORS.split(text)}
+        if forms.raw is not None:
+            for part in set(_SEPARATORS.split(forms.raw)):
+                decoded = seen.decoded.get(part)
+                if decoded is None:
+                    decoded = seen.decoded[part] = _decoded_parts(part)
+                parts |= decoded
         new = [part for part in parts if part not in seen.units]
         seen.units.update(zip(new, normalise_all(new), strict=True))
         for part in parts:
@@ -423,7 +469,7 @@ _NAME_TABLES = ("objects.inv", "searchindex.js")
 _LINK_ATTRIBUTES = ("href", "src", "action", "srcset", "poster", "data")
 
 
-def _names_of(rel: str, data: bytes, texts: list[str]) -> tuple[list[str], list[str]]:
+def _names_of(rel: str, data: bytes, forms: _Forms) -> tuple[list[str], list[str]]:
     """Where names are used, and where file names are: the file's own path, every attribute
     of an HTML page (its links for file names), and the inventories and search index. Names
     are looked for only there: a short label or folder name ("css", "sns") is an everyday
@@ -431,12 +477,12 @@ def _names_of(rel: str, data: bytes, texts: list[str]) -> tuple[list[str], list[
     names = [rel, urllib.parse.unquote(rel)]
     links = [rel]
     if Path(rel).name in _NAME_TABLES:
-        names.extend(texts)
+        names.extend(forms.texts)
     elif rel.endswith((".html", ".htm", ".xhtml")):
         try:
             tree = lxml_html.fromstring(data)
         except (etree.ParserError, ValueError):
-            return names + texts, links  # unreadable as HTML: names anywhere
+            return names + forms.texts, links  # unreadable as HTML: names anywhere
         for element in tree.iter():
             if isinstance(element.tag, str):
                 for attribute, value in element.attrib.items():
@@ -471,6 +517,8 @@ class _Seen:
     than with its size times the number of restricted names."""
 
     units: dict[str, str] = field(default_factory=dict)  # raw unit -> normalised
+    #: unit of a file as written -> it and the units of its decoded forms
+    decoded: dict[str, set[str]] = field(default_factory=dict)
     #: normalised unit -> the output files it is in, in the order met
     files: dict[str, dict[str, None]] = field(default_factory=dict)
     runs: dict[str, list[str]] = field(default_factory=dict)  # run -> names in it
