@@ -430,6 +430,8 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         report.notes.append("no-restricted-sources")
     seen = _seen_for(prints)
     found: dict[str, dict[tuple[str, str], Hit]] = {}
+    #: output file -> its units as written, and the units of its parsed forms
+    file_parts: dict[str, tuple[set[str], set[str]]] = {}
     for dirpath, _dirnames, _filenames in os.walk(out):
         if Path(dirpath) != out:
             _check_structure(Path(dirpath).relative_to(out).as_posix(), report)
@@ -445,18 +447,10 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         forms = _forms_of(path, data)
         names, links = _names_of(rel, data, forms)
         _scan_names(rel, names, links, prints, found[rel], seen)
-        parts = {part for text in forms.parsed for part in _SEPARATORS.split(text)}
-        if forms.raw is not None:
-            for part in set(_SEPARATORS.split(forms.raw)):
-                decoded = seen.decoded.get(part)
-                if decoded is None:
-                    decoded = seen.decoded[part] = _decoded_parts(part)
-                parts |= decoded
-        new = [part for part in parts if part not in seen.units]
-        seen.units.update(zip(new, normalise_all(new), strict=True))
-        for part in parts:
-            seen.files.setdefault(seen.units[part], {})[rel] = None
-    _scan_text(prints, seen, found)
+        raw = set(_SEPARATORS.split(forms.raw)) if forms.raw is not None else set()
+        parsed = {part for text in forms.parsed for part in _SEPARATORS.split(text)}
+        file_parts[rel] = (raw, parsed)
+    _scan_text(prints, file_parts, found)
     for hits in found.values():
         report.hits.extend(hits.values())
     return report
@@ -516,11 +510,6 @@ class _Seen:
     Looking each one up once keeps the audit in step with the edition's distinct text rather
     than with its size times the number of restricted names."""
 
-    units: dict[str, str] = field(default_factory=dict)  # raw unit -> normalised
-    #: unit of a file as written -> it and the units of its decoded forms
-    decoded: dict[str, set[str]] = field(default_factory=dict)
-    #: normalised unit -> the output files it is in, in the order met
-    files: dict[str, dict[str, None]] = field(default_factory=dict)
     runs: dict[str, list[str]] = field(default_factory=dict)  # run -> names in it
     token_lengths: list[int] = field(default_factory=list)
     plain_tokens: list[str] = field(default_factory=list)  # with characters a run cannot hold
@@ -584,15 +573,20 @@ def _phrase_index(phrases: Mapping[str, str],
     return index
 
 
-def _scan_text(prints: _Fingerprints, seen: _Seen,
+def _scan_text(prints: _Fingerprints, file_parts: dict[str, tuple[set[str], set[str]]],
                found: dict[str, dict[tuple[str, str], Hit]]) -> None:
     """Restricted titles and terms, and restricted n-grams, in the edition's distinct units
     of text; each finding is reported in every file that holds the unit.
 
     First the whole edition at once, with set operations: every n-gram of its text against
     the restricted n-grams and the titles' n-grams, and each short title against all its
-    text. Only when something is found are the units gone through one by one, to say where."""
-    units = list(seen.files)
+    text. Only when something is found are the files gone through one by one, to say where."""
+    decoded = {part: _decoded_parts(part)
+               for part in set().union(*(raw for raw, _parsed in file_parts.values()))}
+    parts = set().union(*(parsed for _raw, parsed in file_parts.values()), *decoded.values())
+    ordered = list(parts)
+    normalised = dict(zip(ordered, normalise_all(ordered), strict=True))
+    units = set(normalised.values())
     edition_grams = {gram for unit in units for gram in _grams(unit)}
     leaked = {gram for gram in prints.grams.keys() & edition_grams if _telling(gram)}
     index = _phrase_index(prints.phrases, prints.public_grams)
@@ -602,20 +596,32 @@ def _scan_text(prints: _Fingerprints, seen: _Seen,
              if len(phrase) < NGRAM and phrase in everything]
     if not (leaked or named or short):
         return
-    for unit, files in seen.files.items():
-        hits: list[tuple[str, str, str]] = []
-        hits.extend((phrase, prints.phrases[phrase], "title or term")
-                    for phrase in short if phrase in unit)
-        for i, gram in enumerate(_grams(unit)):
-            if gram in named:
-                hits.extend((phrase, prints.phrases[phrase], "title or term")
-                            for phrase, offset in index[gram]
-                            if i >= offset and unit.startswith(phrase, i - offset))
-            if gram in leaked:
-                hits.append((unit[max(0, i - 5):i + NGRAM + 5], prints.grams[gram], "text"))
-        for fragment, source, kind in hits:
-            for rel in files:
+    in_unit: dict[str, list[tuple[str, str, str]]] = {}
+    for rel, (raw, parsed) in file_parts.items():
+        held = {normalised[part] for part in parsed}
+        held.update(normalised[form] for part in raw for form in decoded[part])
+        for unit in sorted(held):
+            hits = in_unit.get(unit)
+            if hits is None:
+                hits = in_unit[unit] = _hits_in(unit, prints, leaked, index, named, short)
+            for fragment, source, kind in hits:
                 found[rel].setdefault((fragment, source), Hit(rel, fragment, source, kind))
+
+
+def _hits_in(unit: str, prints: _Fingerprints, leaked: set[str],
+             index: dict[str, list[tuple[str, int]]], named: set[str],
+             short: list[str]) -> list[tuple[str, str, str]]:
+    """What one unit of text holds of what the edition was found to hold."""
+    hits = [(phrase, prints.phrases[phrase], "title or term") for phrase in short
+            if phrase in unit]
+    for i, gram in enumerate(_grams(unit)):
+        if gram in named:
+            hits.extend((phrase, prints.phrases[phrase], "title or term")
+                        for phrase, offset in index[gram]
+                        if i >= offset and unit.startswith(phrase, i - offset))
+        if gram in leaked:
+            hits.append((unit[max(0, i - 5):i + NGRAM + 5], prints.grams[gram], "text"))
+    return hits
 
 
 def report_as_json(report: AuditReport) -> str:
