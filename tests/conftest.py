@@ -46,6 +46,14 @@ def build_both(name: str, work: Path) -> Path:
     return work
 
 
+@pytest.fixture(scope="session")
+def real_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both editions of a copy of the real ``docs/``, built once for every test that only
+    reads them: ``src/``, ``public/`` (with ``en/``) and ``restricted/`` under the folder
+    returned. Tests that change the tree build their own copy."""
+    return build_both("docs", tmp_path_factory.mktemp("real-docs"))
+
+
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 

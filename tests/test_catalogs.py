@@ -166,12 +166,8 @@ def test_a_japanese_build_after_an_english_one_stays_japanese(
 
 
 @pytest.fixture(scope="module")
-def real_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("real")
-    src = copy_root("docs", work)
-    result = build(src, "public", work)
-    assert result.ok, "\n".join(result.lines)
-    return work / "public"
+def real_public(real_docs: Path) -> Path:
+    return real_docs / "public"
 
 
 def test_the_real_public_edition_carries_no_restricted_asset(real_public: Path) -> None:

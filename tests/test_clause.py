@@ -312,11 +312,8 @@ def test_a_public_document_cannot_refer_to_a_restricted_clause(how: str, tmp_pat
 
 
 @pytest.fixture(scope="module")
-def basic_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("clause-docs")
-    result = build(copy_root("docs", work), "public", work)
-    assert result.ok, _joined(result)
-    return work / "public" / "kihon" / "index.html"
+def basic_policy(real_docs: Path) -> Path:
+    return real_docs / "public" / "kihon" / "index.html"
 
 
 def test_the_basic_policy_is_numbered_as_the_official_text(basic_policy: Path) -> None:

@@ -385,11 +385,8 @@ def _term_names(source: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def real_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("real")
-    result = build(copy_root("docs", work), "public", work)
-    assert result.ok, "\n".join(result.lines)
-    return work / "public"
+def real_public(real_docs: Path) -> Path:
+    return real_docs / "public"
 
 
 def test_the_public_edition_links_every_use_of_every_term_in_the_basic_policy(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, build, copy_root, find_canaries
+from conftest import DOCS, find_canaries
 from lxml import html
 
 SAMPLE_FOLDERS = ("restricted/taisaku", "restricted/tejun")
@@ -271,13 +271,8 @@ def test_clause_headings_carry_no_typed_numbers(sources: dict[str, str]) -> None
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("sample")
-    src = copy_root("docs", work)
-    for edition in ("restricted", "public"):
-        result = build(src, edition, work)
-        assert result.ok, "\n".join(result.lines)
-    return work
+def editions(real_docs: Path) -> Path:
+    return real_docs
 
 
 def _article(page: Path) -> html.HtmlElement:

@@ -97,12 +97,8 @@ def japanese_in(page: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def english(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("translation-text")
-    src = copy_root("docs", work)
-    result = build(src, "public", work)
-    assert result.ok, "\n".join(result.lines)
-    return work / "public" / "en"
+def english(real_docs: Path) -> Path:
+    return real_docs / "public" / "en"
 
 
 def test_the_english_page_is_declared_english_and_titled(english: Path) -> None:

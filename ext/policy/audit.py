@@ -504,11 +504,10 @@ def _check_structure(rel: str, report: AuditReport) -> None:
 
 @dataclass
 class _Seen:
-    """What one audit already worked out about the units of text and the runs of name
-    characters it met: the pages of an edition repeat most of them (navigation, footer,
-    theme), and each form of a page (raw, unescaped, text, attributes) repeats them again.
-    Looking each one up once keeps the audit in step with the edition's distinct text rather
-    than with its size times the number of restricted names."""
+    """What one audit already worked out about the runs of name characters it met: the pages
+    of an edition repeat most of them (navigation, footer, theme). Looking each one up once
+    keeps the audit in step with the edition's distinct names rather than with its size times
+    the number of restricted names."""
 
     runs: dict[str, list[str]] = field(default_factory=dict)  # run -> names in it
     token_lengths: list[int] = field(default_factory=list)
