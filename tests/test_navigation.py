@@ -1,8 +1,10 @@
-"""The sidebar navigation is answered from cut tables of contents: it must come out exactly as
-Sphinx draws it from the full ones, on every page of both editions."""
+"""The sidebar navigation is drawn once per build and marked per page: it must come out exactly
+as Sphinx and the theme draw it from the full tables of contents, on every page of both
+editions."""
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 import pytest
@@ -11,32 +13,67 @@ from lxml import html
 from policy import navigation
 from sphinx.testing.util import SphinxTestApp
 
-#: What the theme asks for (furo's sidebar).
-SIDEBAR = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
+
+def _theme_navigation(app: SphinxTestApp, pagename: str) -> tuple[str, str]:
+    """The sidebar of one page as the build writes it (our handlers around furo's) and as
+    Sphinx and furo draw it alone from the full tables of contents."""
+    import furo
+
+    def draw(**kwargs: object) -> str:
+        return app.builder._get_local_toctree(pagename, **kwargs)
+
+    context: dict[str, object] = {"toctree": draw}
+    navigation._on_html_page_context(app, pagename, "page.html", context, None)
+    context["furo_navigation_tree"] = furo._compute_navigation_tree(context)
+    navigation._after_theme(app, pagename, "page.html", context, None)
+    alone = furo.get_navigation_tree(draw(**navigation.FURO_SIDEBAR))
+    # the page's own table of contents keeps its clauses
+    assert context["toctree"](collapse=True) == draw(collapse=True), pagename
+    assert context["toctree"](**navigation.FURO_SIDEBAR) == draw(**navigation.FURO_SIDEBAR)
+    return str(context["furo_navigation_tree"]), alone
 
 
-@pytest.mark.parametrize(("tree", "edition"), [("docs", "restricted"), ("docs", "public"),
-                                                ("leaks", "restricted")])
-def test_sidebar_is_the_one_sphinx_draws_from_the_full_tables_of_contents(
-        tree: str, edition: str, tmp_path: Path) -> None:
+def _add_to_second_toctree(src: Path) -> None:
+    """List the procedures' index a second time, under the restricted root's other caption:
+    its page then marks two entries and both their branches current."""
+    index = src / "restricted" / "index.md"
+    text = index.read_text(encoding="utf-8")
+    index.write_text(text.replace("yougo\ntraceability\n", "yougo\ntraceability\ntejun/index\n"),
+                     encoding="utf-8")
+    assert "traceability\ntejun/index" in index.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("tree", "edition", "twice"), [
+    ("docs", "restricted", False), ("docs", "public", False), ("leaks", "restricted", False),
+    ("docs", "restricted", True)])
+def test_sidebar_is_the_one_sphinx_and_the_theme_draw_on_every_page(
+        tree: str, edition: str, twice: bool, tmp_path: Path) -> None:
+    """Drawn once, its links written once per folder and marked per page, the sidebar is, on
+    every page (and the index and search pages), the text Sphinx and furo draw for that page
+    from the full tables of contents: same links, same current entries, same open switches."""
     src = copy_root(tree, tmp_path)
+    if twice:
+        _add_to_second_toctree(src)
     app = SphinxTestApp("html", srcdir=src, builddir=tmp_path / "build",
                         confoverrides={"policy_edition": edition}, freshenv=True)
     try:
         app.build()
-        documents = sorted(app.env.found_docs)
-        for docname in documents:
-            def draw(docname: str = docname, **kwargs: object) -> str:
-                return app.builder._get_local_toctree(docname, **kwargs)
-
-            context = {"toctree": draw}
-            navigation._on_html_page_context(app, docname, "page.html", context, None)
-            ours = context["toctree"](**SIDEBAR)
-            assert ours == draw(**SIDEBAR), docname
-            # the page's own table of contents keeps its clauses
-            assert context["toctree"](collapse=True) == draw(collapse=True), docname
+        pages = [*sorted(app.env.found_docs), "genindex", "search"]
+        current = 0
+        for pagename in pages:
+            ours, alone = _theme_navigation(app, pagename)
+            assert ours == alone, pagename
+            current += 'href="#"' in ours
+            if twice and pagename == "restricted/tejun/index":
+                assert ours.count('href="#"') == 2
+                assert ours.count('checked=""') == 2
+        # drawn once, its links written once per folder
+        (drawing,) = navigation._DRAWN.values()
+        assert drawing is not None
+        assert set(drawing.folders) == {posixpath.dirname(page) for page in pages}
         titles = html.fromstring(f"<div>{ours}</div>").xpath("//a")
-        assert len(titles) >= len(documents) - 3  # genindex/search aside, every document
+        assert len(titles) >= len(pages) - 5  # genindex/search aside, every document
+        assert current >= len(pages) - 5
     finally:
         app.cleanup()
 
