@@ -562,6 +562,40 @@ def test_incremental_build_rewrites_pages_whose_reference_targets_changed(
     assert "改めた見出し" in rewritten and "節の見出し" not in rewritten
 
 
+def test_incremental_build_leaves_referring_pages_alone_until_a_target_changes(
+    tmp_path: Path,
+) -> None:
+    """A sentence edited in a document leaves the pages that refer to it as they were (what
+    they show of it did not change); a label removed from it writes them again, and the
+    reference that no longer resolves fails the build."""
+    src = copy_root("leaks", tmp_path)
+    page = src / "pub" / "page.md"
+    section = "\n(pub-section)=\n## 節の見出し\n\n本文。\n"
+    page.write_text(page.read_text(encoding="utf-8") + section, encoding="utf-8")
+    other = src / "pub" / "other.md"
+    other.write_text("---\norphan: true\n---\n# 別のページ\n\n参照: {ref}`pub-section`\n",
+                     encoding="utf-8")
+    assert build(src, "public", tmp_path).ok
+    written = {name: (tmp_path / "public" / "pub" / f"{name}.html").stat().st_mtime_ns
+               for name in ("page", "other")}
+    page.write_text(page.read_text(encoding="utf-8").replace("本文。", "本文を改めた。"),
+                    encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    assert "本文を改めた" in (tmp_path / "public" / "pub" / "page.html").read_text(
+        encoding="utf-8")
+    now = {name: (tmp_path / "public" / "pub" / f"{name}.html").stat().st_mtime_ns
+           for name in ("page", "other")}
+    assert now["page"] != written["page"]
+    assert now["other"] == written["other"]
+    page.write_text(page.read_text(encoding="utf-8").replace("(pub-section)=\n", ""),
+                    encoding="utf-8")
+    result = build(src, "public", tmp_path)
+    assert not result.ok
+    assert any("other.md" in line and "pub-section" in line for line in result.lines), \
+        result.lines
+
+
 @pytest.mark.parametrize("setting", ["html_extra_path", "html_static_path", "templates_path"])
 def test_configuration_cannot_copy_a_restricted_folder_into_the_public_edition(
     setting: str, tmp_path: Path,

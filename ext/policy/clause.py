@@ -413,6 +413,11 @@ def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return sorted(env.found_docs) if changed else []
 
 
+def _exports(env: BuildEnvironment, docname: str) -> list:
+    """What references to a document's clauses show: its numbering and clause titles."""
+    return env.domains[DOMAIN].signature(docname)  # type: ignore[attr-defined]
+
+
 def _on_config_inited(app: Sphinx, config: Config) -> None:
     problems = numbering.style_problems(config.policy_numbering_styles)
     if problems:
@@ -460,4 +465,4 @@ def setup_clause(app: Sphinx) -> None:
     app.add_css_file("policy-clause.css")
     app.connect("env-get-updated", _on_get_updated)
     app.connect("doctree-read", _on_doctree_read, priority=600)
-    edition.register_target_resolver(DOMAIN, _target_docname)
+    edition.register_target_resolver(DOMAIN, _target_docname, _exports)

@@ -18,6 +18,7 @@ Everything here is decided by level rank, so a scheme with more levels works unc
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -51,9 +52,19 @@ TargetResolver = Callable[[BuildEnvironment, str, str, str], "str | None"]
 _RESOLVERS: dict[str, TargetResolver] = {}
 
 
-def register_target_resolver(domain: str, resolver: TargetResolver) -> None:
-    """Let the edition check follow references of ``domain`` to the document they name."""
+#: What a domain shows on other pages of a document that its references lead to:
+#: ``(env, docname) -> something comparable``; the clause module adds its numbering.
+Exports = Callable[[BuildEnvironment, str], object]
+_EXPORTS: dict[str, Exports] = {}
+
+
+def register_target_resolver(domain: str, resolver: TargetResolver,
+                             exports: Exports | None = None) -> None:
+    """Let the edition check follow references of ``domain`` to the document they name, and
+    know (``exports``) when what those references show of a document has changed."""
     _RESOLVERS[domain] = resolver
+    if exports is not None:
+        _EXPORTS[domain] = exports
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -483,7 +494,8 @@ class EditionDomain(Domain):
     #: references: docname -> [(domain, type, target, line)], as read;
     #: targets: docname -> docnames its references resolved to at the last consistency check
     #: (``"?"`` for one that did not resolve), to know what to rewrite after an edit.
-    initial_data: ClassVar[dict[str, Any]] = {"references": {}, "targets": {}}
+    #: exports: docname -> digest of what references to it show, at the last build
+    initial_data: ClassVar[dict[str, Any]] = {"references": {}, "targets": {}, "exports": {}}
 
     def clear_doc(self, docname: str) -> None:
         self.data["references"].pop(docname, None)
@@ -577,7 +589,35 @@ def _on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
             if higher(env, doc_level(env, docname_of_target), source_level):
                 report("public-refers-restricted", (docname, line), target=target)
         data["targets"][docname] = sorted(targets)
+    exports = _exports(env)
+    previous: dict[str, str] = data.get("exports", {})
+    reread: set[str] = app.policy_reread  # type: ignore[attr-defined]
+    app.policy_changed = {  # type: ignore[attr-defined]
+        docname for docname in reread | (set(previous) - set(exports))
+        if exports.get(docname) is None or exports.get(docname) != previous.get(docname)}
+    data["exports"] = exports
     _stop_on_errors(app)
+
+
+def _exports(env: BuildEnvironment) -> dict[str, str]:
+    """For each document, a digest of everything a reference to it can show or resolve to:
+    its title, the labels, anchors and section titles of its targets, its objects (terms
+    among them) and what the registered domains show of it (clause numbers and titles). A
+    document read again with the same digest changes nothing on the pages that refer to it."""
+    std = env.domains.standard_domain
+    shown: dict[str, list[str]] = {
+        docname: [repr(env.titles[docname].astext()) if docname in env.titles else "-"]
+        for docname in env.all_docs}
+    for kind, table in (("label", std.labels), ("anonymous", std.anonlabels),
+                        ("object", std.objects), ("term", std._terms)):
+        for name, entry in table.items():
+            if entry[0] in shown:
+                shown[entry[0]].append(repr((kind, name, tuple(entry))))
+    for domain, exports in sorted(_EXPORTS.items()):
+        for docname, parts in shown.items():
+            parts.append(repr((domain, exports(env, docname))))
+    return {docname: hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+            for docname, parts in shown.items()}
 
 
 def _on_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -585,14 +625,17 @@ def _on_purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
 
 
 def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Documents that were not read again but refer to one that was (or to nothing): write
-    them again, so that their references are resolved afresh and still fail if broken."""
+    """Documents that were not read again but refer to one whose targets changed (or to
+    nothing): write them again, so that their references are resolved afresh and still fail
+    if broken. A document read again whose titles, labels and numbers stayed the same (a
+    sentence edited) changes nothing on the pages that refer to it."""
     reread: set[str] = app.policy_reread  # type: ignore[attr-defined]
+    changed: set[str] = getattr(app, "policy_changed", reread)
     targets: dict[str, list[str]] = env.domains["edition"].data["targets"]
     return sorted(
         docname for docname, names in targets.items()
         if docname not in reread and docname in env.all_docs
-        and ("?" in names or reread.intersection(names))
+        and ("?" in names or changed.intersection(names))
     )
 
 

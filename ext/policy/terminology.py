@@ -41,6 +41,9 @@ class Match:
 def normalise(text: str) -> tuple[str, list[int]]:
     """The normalised form of ``text``, and for each of its characters the index in ``text``
     it came from (to report a variant with the characters the editor actually wrote)."""
+    quick = _normalise_by_table(text)
+    if quick is not None:
+        return quick
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -54,6 +57,47 @@ def normalise(text: str) -> tuple[str, list[int]]:
             chars.append(part.translate(_SMALL_KANA).lower())
             origin.append(index)
     return "".join(chars), origin
+
+
+#: character -> what ``normalise`` makes of it ("" dropped), or None where it needs the
+#: character-by-character way (voicing marks to compose, more than one character out)
+_CHARACTERS: dict[str, str | None] = {}
+
+
+def _character(char: str) -> str | None:
+    found = _CHARACTERS.get(char, "?")
+    if found == "?":
+        parts = unicodedata.normalize("NFKC", char)
+        kept = [part.translate(_SMALL_KANA).lower() for part in parts if part not in _DROPPED]
+        found = None if any(part in _VOICING_MARKS for part in parts) or len(kept) > 1 \
+            or any(len(part) != 1 for part in kept) else "".join(kept)
+        _CHARACTERS[char] = found
+    return found
+
+
+def _normalise_by_table(text: str) -> tuple[str, list[int]] | None:
+    """``normalise`` as one translation of the whole text, where each of its characters
+    becomes at most one character on its own (nearly all text): every document's text is
+    checked on every build, and going character by character was most of an incremental
+    build's checking. None for other text."""
+    table: dict[int, str | None] = {}
+    dropped = []
+    for char in set(text):
+        found = _character(char)
+        if found is None:
+            return None
+        if found != char:
+            table[ord(char)] = found or None
+        if not found:
+            dropped.append(char)
+    flat = text.translate(table)
+    if not dropped:
+        return flat, list(range(len(text)))
+    origin: list[int] = []
+    kept = re.compile("[^" + re.escape("".join(sorted(dropped))) + "]+")
+    for run in kept.finditer(text):
+        origin.extend(range(run.start(), run.end()))
+    return flat, origin
 
 
 def normalised(text: str) -> str:
