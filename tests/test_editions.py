@@ -613,3 +613,16 @@ def test_configuration_cannot_copy_a_restricted_folder_into_the_public_edition(
         assert not find_canaries(tmp_path / "public", CANARIES.values())
     else:
         assert not (tmp_path / "public").exists()
+
+
+def test_audit_haystack_answers_as_a_plain_search() -> None:
+    """The audit's quick search for many short strings finds exactly what ``in`` finds: at the
+    start and end of the text, across lines, shorter than its prefix, and not at all."""
+    text = "対策基準の第三条\n情報資産の分類ab-1\x00末尾"
+    haystack = audit._Haystack(text)
+    needles = ["対策基準", "末尾", "ab-1", "b-1\x00末", "第三条\n情報", "a", "分類", "対策基準X",
+               "基準の第", "", "資産の分類ab-2", "末尾。", "\x00末尾"]
+    needles += [text[i:j] for i in range(len(text)) for j in range(i, min(len(text), i + 6))]
+    for needle in needles:
+        assert (needle in haystack) == (needle in text), needle
+    assert sum(needle in haystack for needle in needles) < len(needles)

@@ -114,13 +114,19 @@ def _read_rules(srcdir: Path) -> _Rules:
     return _Rules(levels, rules)
 
 
-def _read_text(path: Path) -> str | None:
+def _read_text(path: Path) -> tuple[str | None, bytes | None]:
+    """A source's text (newlines as ``read_text`` gives them) and its bytes, for the text
+    files among the sources; the bytes are read once for both the text and the digest."""
     if path.suffix.lower() not in TEXT_SUFFIXES:
-        return None
+        return None, None
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        data = path.read_bytes()
+    except OSError:
+        return None, None
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), data
+    except UnicodeDecodeError:
+        return None, data
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -292,46 +298,68 @@ class _EntryCache:
             pass  # a cache that cannot be written costs time, never a finding
 
 
+class _Haystack:
+    """A text that many short strings (restricted labels, titles, terms) are looked for in:
+    each is searched for only if its first MIN_NAME characters occur in the text, a set
+    lookup that for most of them says no. The answer is the same as ``needle in text``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: set[str] | None = None
+
+    def __contains__(self, needle: str) -> bool:
+        if len(needle) >= MIN_NAME:
+            if self._starts is None:
+                text = self.text
+                self._starts = {text[i:i + MIN_NAME] for i in range(len(text) - MIN_NAME + 1)}
+            if needle[:MIN_NAME] not in self._starts:
+                return False
+        return needle in self.text
+
+
 def _fingerprint(srcdir: Path, rules: _Rules,
                  cache: Path | None = None) -> tuple[_Fingerprints, int, str]:
     public_text: list[str] = []
     public_parts: set[str] = set()
-    restricted: list[tuple[str, Path, str | None]] = []
+    restricted: list[tuple[str, Path, str | None, bytes | None]] = []
     for path in _walk(srcdir):
         rel = path.relative_to(srcdir).as_posix()
         if any(part.startswith(".") for part in rel.split("/")):
             continue
-        text = _read_text(path)
+        text, data = _read_text(path)
         if rules.is_public(rel, text):
             # Catalogs are derived from the documents: what they say proves nothing public.
             if text is not None and path.suffix not in (".po", ".pot"):
                 public_text.append(text)
             public_parts.update(Path(rel).with_suffix("").parts)
         else:
-            restricted.append((rel, path, text))
+            restricted.append((rel, path, text, data))
     public_raw = "\n".join(public_text)
     public_norm = normalise(public_raw)
+    in_public_raw, in_public_norm = _Haystack(public_raw), _Haystack(public_norm)
     public_grams = {gram for unit in segments(public_raw) for gram in _grams(unit)}
     prints = _Fingerprints(public_grams=public_grams)
     entries = _EntryCache(cache)
     sampled: list[tuple[str, str]] = []
-    for rel, path, text in restricted:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for rel, path, text, data in restricted:
+        digest = hashlib.sha256(path.read_bytes() if data is None else data).hexdigest()
         prints.hashes.setdefault(digest, rel)
         docname = rel.rsplit(".", 1)[0]
         prints.names.setdefault(docname, rel)
         for part in Path(docname).parts:
-            if len(part) >= MIN_NAME and part not in public_parts and part not in public_raw:
+            if len(part) >= MIN_NAME and part not in public_parts and part not in in_public_raw:
                 prints.path_parts.setdefault(part, rel)
         if text is None:
             continue
         grams, labels, phrases = entries.get(digest, text)
         sampled.append((rel, grams))
         for label in labels:
-            if len(label) >= MIN_NAME and label not in public_raw:
+            if len(label) >= MIN_NAME and label not in prints.names \
+                    and label not in in_public_raw:
                 prints.names.setdefault(label, rel)
         for norm in phrases:
-            if len(norm) >= MIN_NAME and norm not in public_norm:
+            if len(norm) >= MIN_NAME and norm not in prints.phrases \
+                    and norm not in in_public_norm:
                 prints.phrases.setdefault(norm, rel)
     entries.save()
     for rel, joined in reversed(sampled):  # the first source to hold an n-gram is named
@@ -590,7 +618,7 @@ def _scan_text(prints: _Fingerprints, file_parts: dict[str, tuple[set[str], set[
     leaked = {gram for gram in prints.grams.keys() & edition_grams if _telling(gram)}
     index = _phrase_index(prints.phrases, prints.public_grams)
     named = index.keys() & edition_grams
-    everything = "\x00".join(units)
+    everything = _Haystack("\x00".join(units))
     short = [phrase for phrase in prints.phrases
              if len(phrase) < NGRAM and phrase in everything]
     if not (leaked or named or short):
