@@ -9,6 +9,7 @@ them, by any path; the restricted edition must hold them (so the canaries are re
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -477,10 +478,27 @@ def test_audit_cache_gives_the_same_findings_and_follows_edited_sources(
     assert not fresh.clean
     first = audit.audit_edition(out, src, cache=cache)
     assert cache.is_file()
+    outputs = cache.with_name("audit-outputs.json")
+    assert outputs.is_file()  # what each output file holds, beside the fingerprints
     kept = audit.audit_edition(out, src, cache=cache)
     assert fresh.hits == first.hits == kept.hits
     cache.write_text('{"key": "damaged", "files": ', encoding="utf-8")
     assert audit.audit_edition(out, src, cache=cache).hits == fresh.hits
+    stored = json.loads(outputs.read_text(encoding="utf-8"))
+    for entry in stored["files"].values():
+        entry[2] = [42] if entry[2] else entry[2]  # units of the wrong kind: read again
+    outputs.write_text(json.dumps(stored), encoding="utf-8")
+    assert audit.audit_edition(out, src, cache=cache).hits == fresh.hits
+    outputs.write_text("not json", encoding="utf-8")
+    assert audit.audit_edition(out, src, cache=cache).hits == fresh.hits
+    # in the search index, where names are looked for, an escaped character outside the
+    # basic plane is read back as two lone surrogates: kept all the same
+    index = out / "searchindex.js"
+    index.write_text(index.read_text(encoding="utf-8") + '\n"\\ud83d\\ude00"',
+                     encoding="utf-8")
+    assert audit.audit_edition(out, src, cache=cache).hits == fresh.hits
+    assert audit.audit_edition(out, src, cache=cache).hits == fresh.hits
+    assert "\\ud83d" in outputs.read_text(encoding="utf-8")
 
     added = "監査の記録を残すための追加の一文であり公開してはならない"
     child = src / "secret" / "child.md"
@@ -615,14 +633,17 @@ def test_configuration_cannot_copy_a_restricted_folder_into_the_public_edition(
         assert not (tmp_path / "public").exists()
 
 
-def test_audit_haystack_answers_as_a_plain_search() -> None:
-    """The audit's quick search for many short strings finds exactly what ``in`` finds: at the
-    start and end of the text, across lines, shorter than its prefix, and not at all."""
+def test_audit_looks_for_many_names_as_a_plain_search_would() -> None:
+    """The audit's quick search for many short strings finds exactly what ``in`` finds: at
+    the start and end of the text, across lines, shorter than the part it looks up first,
+    and not at all; with few strings and with many."""
     text = "対策基準の第三条\n情報資産の分類ab-1\x00末尾"
-    haystack = audit._Haystack(text)
     needles = ["対策基準", "末尾", "ab-1", "b-1\x00末", "第三条\n情報", "a", "分類", "対策基準X",
                "基準の第", "", "資産の分類ab-2", "末尾。", "\x00末尾"]
     needles += [text[i:j] for i in range(len(text)) for j in range(i, min(len(text), i + 6))]
-    for needle in needles:
-        assert (needle in haystack) == (needle in text), needle
-    assert sum(needle in haystack for needle in needles) < len(needles)
+    needles += [f"{needle}{n}" for n in range(3) for needle in needles]
+    plain = {needle for needle in needles if needle in text}
+    assert len(set(needles)) > audit._MANY > 20
+    assert audit._found_in(needles, text) == plain
+    assert audit._found_in(needles[:20], text) == {n for n in needles[:20] if n in text}
+    assert 0 < len(plain) < len(set(needles))

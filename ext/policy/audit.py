@@ -33,7 +33,7 @@ import re
 import unicodedata
 import urllib.parse
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -291,30 +291,28 @@ class _EntryCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_name(self.path.name + ".partial")
-            partial.write_text(json.dumps({"key": self.key, "files": self.used},
-                                          ensure_ascii=False), encoding="utf-8")
+            # ASCII: text decoded from escapes may hold lone surrogates, which UTF-8 cannot
+            partial.write_text(json.dumps({"key": self.key, "files": self.used}),
+                               encoding="utf-8")
             os.replace(partial, self.path)
-        except OSError:
+        except (OSError, ValueError):
             pass  # a cache that cannot be written costs time, never a finding
 
 
-class _Haystack:
-    """A text that many short strings (restricted labels, titles, terms) are looked for in:
-    each is searched for only if its first MIN_NAME characters occur in the text, a set
-    lookup that for most of them says no. The answer is the same as ``needle in text``."""
+#: Below this many strings to look for, each is simply searched for.
+_MANY = 200
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._starts: set[str] | None = None
 
-    def __contains__(self, needle: str) -> bool:
-        if len(needle) >= MIN_NAME:
-            if self._starts is None:
-                text = self.text
-                self._starts = {text[i:i + MIN_NAME] for i in range(len(text) - MIN_NAME + 1)}
-            if needle[:MIN_NAME] not in self._starts:
-                return False
-        return needle in self.text
+def _found_in(needles: Iterable[str], text: str) -> set[str]:
+    """The strings of ``needles`` that occur in ``text``. With many of them (restricted
+    labels, titles, terms), each is searched for only if its first MIN_NAME characters occur
+    in the text: a set lookup that for most of them says no."""
+    needles = set(needles)
+    if len(needles) < _MANY:
+        return {needle for needle in needles if needle in text}
+    starts = {text[i:i + MIN_NAME] for i in range(len(text) - MIN_NAME + 1)}
+    return {needle for needle in needles
+            if (len(needle) < MIN_NAME or needle[:MIN_NAME] in starts) and needle in text}
 
 
 def _fingerprint(srcdir: Path, rules: _Rules,
@@ -336,31 +334,40 @@ def _fingerprint(srcdir: Path, rules: _Rules,
             restricted.append((rel, path, text, data))
     public_raw = "\n".join(public_text)
     public_norm = normalise(public_raw)
-    in_public_raw, in_public_norm = _Haystack(public_raw), _Haystack(public_norm)
     public_grams = {gram for unit in segments(public_raw) for gram in _grams(unit)}
     prints = _Fingerprints(public_grams=public_grams)
     entries = _EntryCache(cache)
     sampled: list[tuple[str, str]] = []
+    #: candidates: name -> the first source that holds it, kept if no public text holds it
+    parts: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    phrases: dict[str, str] = {}
     for rel, path, text, data in restricted:
         digest = hashlib.sha256(path.read_bytes() if data is None else data).hexdigest()
         prints.hashes.setdefault(digest, rel)
         docname = rel.rsplit(".", 1)[0]
         prints.names.setdefault(docname, rel)
         for part in Path(docname).parts:
-            if len(part) >= MIN_NAME and part not in public_parts and part not in in_public_raw:
-                prints.path_parts.setdefault(part, rel)
+            if len(part) >= MIN_NAME and part not in public_parts:
+                parts.setdefault(part, rel)
         if text is None:
             continue
-        grams, labels, phrases = entries.get(digest, text)
+        grams, found_labels, found_phrases = entries.get(digest, text)
         sampled.append((rel, grams))
-        for label in labels:
-            if len(label) >= MIN_NAME and label not in prints.names \
-                    and label not in in_public_raw:
-                prints.names.setdefault(label, rel)
-        for norm in phrases:
-            if len(norm) >= MIN_NAME and norm not in prints.phrases \
-                    and norm not in in_public_norm:
-                prints.phrases.setdefault(norm, rel)
+        for label in found_labels:
+            if len(label) >= MIN_NAME:
+                labels.setdefault(label, rel)
+        for norm in found_phrases:
+            if len(norm) >= MIN_NAME:
+                phrases.setdefault(norm, rel)
+    public = _found_in(parts, public_raw)
+    prints.path_parts = {part: rel for part, rel in parts.items() if part not in public}
+    public = _found_in(labels, public_raw)
+    for label, rel in labels.items():
+        if label not in public:
+            prints.names.setdefault(label, rel)
+    public = _found_in(phrases, public_norm)
+    prints.phrases = {norm: rel for norm, rel in phrases.items() if norm not in public}
     entries.save()
     for rel, joined in reversed(sampled):  # the first source to hold an n-gram is named
         prints.grams.update(dict.fromkeys(
@@ -439,6 +446,83 @@ def _forms_of(path: Path, data: bytes) -> _Forms:
     return forms
 
 
+#: What the audit takes from one output file, from its path and bytes alone: where names are
+#: used, its links, and the normalised units of text of all its readable forms.
+_Output = tuple[list[str], list[str], list[str]]
+
+
+def _read_output(path: Path, rel: str, data: bytes, normalised: dict[str, str]) -> _Output:
+    """The names, links and units of text of one output file. ``normalised`` remembers the
+    normalised form of every unit met in this audit: pages repeat most of their units."""
+    forms = _forms_of(path, data)
+    names, links = _names_of(rel, data, forms)
+    parts = {part for text in forms.parsed for part in _SEPARATORS.split(text)}
+    if forms.raw is not None:
+        for part in set(_SEPARATORS.split(forms.raw)):
+            parts |= _decoded_parts(part)
+    new = [part for part in parts if part not in normalised]
+    normalised.update(zip(new, normalise_all(new), strict=True))
+    units = {normalised[part] for part in parts} - {""}
+    return sorted(set(names)), sorted(set(links)), sorted(units)
+
+
+class _OutputCache:
+    """What each output file holds, by the SHA-256 of its path and bytes, kept between audits
+    in one JSON file beside the fingerprints: from one build to the next most files of an
+    edition (the theme's scripts and styles, the pages whose sources did not change) come
+    out byte for byte the same, and reading them again was most of the audit of a small
+    tree. Keyed by this module's code like the fingerprints; anything malformed is read
+    from the file again."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.key = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        self.entries: dict[str, _Output] = {}
+        self.used: dict[str, _Output] = {}
+        self.normalised: dict[str, str] = {}
+        if path is None:
+            return
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("key") == self.key:
+                self.entries = {key: (names, links, units)
+                                for key, (names, links, units) in stored["files"].items()
+                                if _all_text(names) and _all_text(links) and _all_text(units)}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self.entries = {}
+
+    def get(self, path: Path, rel: str, data: bytes, digest: str) -> _Output:
+        key = hashlib.sha256(f"{rel}\x00{digest}".encode()).hexdigest()
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = _read_output(path, rel, data, self.normalised)
+        self.used[key] = entry
+        return entry
+
+    def save(self) -> None:
+        """Keep the entries of this edition's files only; written whole, then renamed."""
+        if self.path is None or self.used == self.entries:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(self.path.name + ".partial")
+            # ASCII: text decoded from escapes may hold lone surrogates, which UTF-8 cannot
+            partial.write_text(json.dumps({"key": self.key, "files": self.used}),
+                               encoding="utf-8")
+            os.replace(partial, self.path)
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written costs time, never a finding
+
+
+def _all_text(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _outputs_cache(cache: Path | None) -> Path | None:
+    """Where what the output files hold is kept: beside the fingerprints."""
+    return None if cache is None else cache.with_name(cache.stem + "-outputs.json")
+
+
 def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str],
                   edition: str = "public", cache: Path | None = None) -> AuditReport:
     """Scan every file of a built edition for restricted fingerprints and forbidden files.
@@ -458,8 +542,9 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         report.notes.append("no-restricted-sources")
     seen = _seen_for(prints)
     found: dict[str, dict[tuple[str, str], Hit]] = {}
-    #: output file -> its units as written, and the units of its parsed forms
-    file_parts: dict[str, tuple[set[str], set[str]]] = {}
+    outputs = _OutputCache(_outputs_cache(cache))
+    #: output file -> the normalised units of text it holds, in every readable form
+    file_units: dict[str, list[str]] = {}
     for dirpath, _dirnames, _filenames in os.walk(out):
         if Path(dirpath) != out:
             _check_structure(Path(dirpath).relative_to(out).as_posix(), report)
@@ -472,13 +557,11 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         digest = hashlib.sha256(data).hexdigest()
         if digest in prints.hashes:
             report.hits.append(Hit(rel, f"sha256:{digest[:16]}…", prints.hashes[digest], "bytes"))
-        forms = _forms_of(path, data)
-        names, links = _names_of(rel, data, forms)
+        names, links, units = outputs.get(path, rel, data, digest)
         _scan_names(rel, names, links, prints, found[rel], seen)
-        raw = set(_SEPARATORS.split(forms.raw)) if forms.raw is not None else set()
-        parsed = {part for text in forms.parsed for part in _SEPARATORS.split(text)}
-        file_parts[rel] = (raw, parsed)
-    _scan_text(prints, file_parts, found)
+        file_units[rel] = units
+    outputs.save()
+    _scan_text(prints, file_units, found)
     for hits in found.values():
         report.hits.extend(hits.values())
     return report
@@ -600,7 +683,7 @@ def _phrase_index(phrases: Mapping[str, str],
     return index
 
 
-def _scan_text(prints: _Fingerprints, file_parts: dict[str, tuple[set[str], set[str]]],
+def _scan_text(prints: _Fingerprints, file_units: dict[str, list[str]],
                found: dict[str, dict[tuple[str, str], Hit]]) -> None:
     """Restricted titles and terms, and restricted n-grams, in the edition's distinct units
     of text; each finding is reported in every file that holds the unit.
@@ -608,26 +691,19 @@ def _scan_text(prints: _Fingerprints, file_parts: dict[str, tuple[set[str], set[
     First the whole edition at once, with set operations: every n-gram of its text against
     the restricted n-grams and the titles' n-grams, and each short title against all its
     text. Only when something is found are the files gone through one by one, to say where."""
-    decoded = {part: _decoded_parts(part)
-               for part in set().union(*(raw for raw, _parsed in file_parts.values()))}
-    parts = set().union(*(parsed for _raw, parsed in file_parts.values()), *decoded.values())
-    ordered = list(parts)
-    normalised = dict(zip(ordered, normalise_all(ordered), strict=True))
-    units = set(normalised.values())
+    units: set[str] = set().union(*file_units.values())
     edition_grams = {gram for unit in units for gram in _grams(unit)}
     leaked = {gram for gram in prints.grams.keys() & edition_grams if _telling(gram)}
     index = _phrase_index(prints.phrases, prints.public_grams)
     named = index.keys() & edition_grams
-    everything = _Haystack("\x00".join(units))
-    short = [phrase for phrase in prints.phrases
-             if len(phrase) < NGRAM and phrase in everything]
+    short = [phrase for phrase in prints.phrases if len(phrase) < NGRAM]
+    held = _found_in(short, "\x00".join(units))
+    short = [phrase for phrase in short if phrase in held]
     if not (leaked or named or short):
         return
     in_unit: dict[str, list[tuple[str, str, str]]] = {}
-    for rel, (raw, parsed) in file_parts.items():
-        held = {normalised[part] for part in parsed}
-        held.update(normalised[form] for part in raw for form in decoded[part])
-        for unit in sorted(held):
+    for rel, held in file_units.items():
+        for unit in held:
             hits = in_unit.get(unit)
             if hits is None:
                 hits = in_unit[unit] = _hits_in(unit, prints, leaked, index, named, short)
