@@ -33,9 +33,10 @@ import re
 import unicodedata
 import urllib.parse
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -254,38 +255,40 @@ def _well_formed(grams: object, labels: object, phrases: object) -> bool:
             and isinstance(phrases, list) and all(isinstance(x, str) for x in phrases))
 
 
-class _EntryCache:
-    """Entries of restricted files by the SHA-256 of their bytes, kept between audits in one
-    JSON file: at fifty departments, reading and normalising every restricted source took
-    longer than the public build. An entry depends on the file's bytes and on this module's
-    code only (the file is keyed by both), so a changed source or audit is worked out again;
-    anything unreadable is ignored and worked out again too."""
+class _Kept:
+    """Entries worked out from bytes alone, kept between audits in one JSON file that is keyed
+    by this module's code, so a changed audit works everything out again. What cannot be
+    read, or has the wrong shape, is worked out again; a file that cannot be written costs
+    time, never a finding. Only the entries one audit used are written back."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.key = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-        self.entries: dict[str, _Entry] = {}
-        self.used: dict[str, _Entry] = {}
+        self.entries: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
         if path is None:
             return
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
             if stored.get("key") == self.key:
-                self.entries = {digest: (grams, list(labels), list(phrases))
-                                for digest, (grams, labels, phrases) in stored["files"].items()
-                                if _well_formed(grams, labels, phrases)}
+                accepted = ((key, self._accepted(value)) for key, value in stored["files"].items())
+                self.entries = {key: entry for key, entry in accepted if entry is not None}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.entries = {}
 
-    def get(self, digest: str, text: str) -> _Entry:
-        entry = self.entries.get(digest)
+    def _accepted(self, value: object) -> Any:
+        """A stored entry in the shape ``_work_out`` gives it, or None."""
+        raise NotImplementedError
+
+    def _kept(self, key: str, work_out: Callable[[], Any]) -> Any:
+        entry = self.entries.get(key)
         if entry is None:
-            entry = _entry_of(text)
-        self.used[digest] = entry
+            entry = work_out()
+        self.used[key] = entry
         return entry
 
     def save(self) -> None:
-        """Keep the entries of this audit's files only; written whole, then renamed."""
+        """Written whole, then renamed, so that a reader never meets half a file."""
         if self.path is None or self.used == self.entries:
             return
         try:
@@ -297,6 +300,22 @@ class _EntryCache:
             os.replace(partial, self.path)
         except (OSError, ValueError):
             pass  # a cache that cannot be written costs time, never a finding
+
+
+class _EntryCache(_Kept):
+    """Entries of restricted files by the SHA-256 of their bytes: at fifty departments,
+    reading and normalising every restricted source took longer than the public build. An
+    entry depends on the file's bytes and on this module's code only, so a changed source is
+    worked out again."""
+
+    def _accepted(self, value: object) -> _Entry | None:
+        if not isinstance(value, list) or len(value) != 3:
+            return None
+        grams, labels, phrases = value
+        return (grams, labels, phrases) if _well_formed(grams, labels, phrases) else None
+
+    def get(self, digest: str, text: str) -> _Entry:
+        return self._kept(digest, lambda: _entry_of(text))
 
 
 #: Below this many strings to look for, each is simply searched for.
@@ -466,52 +485,25 @@ def _read_output(path: Path, rel: str, data: bytes, normalised: dict[str, str]) 
     return sorted(set(names)), sorted(set(links)), sorted(units)
 
 
-class _OutputCache:
-    """What each output file holds, by the SHA-256 of its path and bytes, kept between audits
-    in one JSON file beside the fingerprints: from one build to the next most files of an
-    edition (the theme's scripts and styles, the pages whose sources did not change) come
-    out byte for byte the same, and reading them again was most of the audit of a small
-    tree. Keyed by this module's code like the fingerprints; anything malformed is read
-    from the file again."""
+class _OutputCache(_Kept):
+    """What each output file holds, by the SHA-256 of its path and bytes, kept beside the
+    fingerprints: from one build to the next most files of an edition (the theme's scripts
+    and styles, the pages whose sources did not change) come out byte for byte the same,
+    and reading them again was most of the audit of a small tree."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.key = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-        self.entries: dict[str, _Output] = {}
-        self.used: dict[str, _Output] = {}
+        super().__init__(path)
         self.normalised: dict[str, str] = {}
-        if path is None:
-            return
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            if stored.get("key") == self.key:
-                self.entries = {key: (names, links, units)
-                                for key, (names, links, units) in stored["files"].items()
-                                if _all_text(names) and _all_text(links) and _all_text(units)}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self.entries = {}
+
+    def _accepted(self, value: object) -> _Output | None:
+        if not isinstance(value, list) or len(value) != 3 or not all(map(_all_text, value)):
+            return None
+        names, links, units = value
+        return names, links, units
 
     def get(self, path: Path, rel: str, data: bytes, digest: str) -> _Output:
         key = hashlib.sha256(f"{rel}\x00{digest}".encode()).hexdigest()
-        entry = self.entries.get(key)
-        if entry is None:
-            entry = _read_output(path, rel, data, self.normalised)
-        self.used[key] = entry
-        return entry
-
-    def save(self) -> None:
-        """Keep the entries of this edition's files only; written whole, then renamed."""
-        if self.path is None or self.used == self.entries:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_name(self.path.name + ".partial")
-            # ASCII: text decoded from escapes may hold lone surrogates, which UTF-8 cannot
-            partial.write_text(json.dumps({"key": self.key, "files": self.used}),
-                               encoding="utf-8")
-            os.replace(partial, self.path)
-        except (OSError, ValueError):
-            pass  # a cache that cannot be written costs time, never a finding
+        return self._kept(key, lambda: _read_output(path, rel, data, self.normalised))
 
 
 def _all_text(value: object) -> bool:
