@@ -556,19 +556,25 @@ def test_short_restricted_names_do_not_trip_the_audit_on_theme_files(tmp_path: P
                for hit in hits), hits
 
 
+def _page_with_a_referred_section(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the leak root whose public page has a labelled section, and an orphan page
+    that refers to it (no toctree ties the two, only the reference): the tree and the page."""
+    src = copy_root("leaks", tmp_path)
+    page = src / "pub" / "page.md"
+    section = "\n(pub-section)=\n## 節の見出し\n\n本文。\n"
+    page.write_text(page.read_text(encoding="utf-8") + section, encoding="utf-8")
+    other = src / "pub" / "other.md"
+    other.write_text("---\norphan: true\n---\n# 別のページ\n\n参照: {ref}`pub-section`\n",
+                     encoding="utf-8")
+    return src, page
+
+
 def test_incremental_build_rewrites_pages_whose_reference_targets_changed(
     tmp_path: Path,
 ) -> None:
     """A page that refers to a label in another document is not read again when only that
     document changes; it must still be written again with the new title."""
-    src = copy_root("leaks", tmp_path)
-    page = src / "pub" / "page.md"
-    section = "\n(pub-section)=\n## 節の見出し\n\n本文。\n"
-    page.write_text(page.read_text(encoding="utf-8") + section, encoding="utf-8")
-    # Not in any toctree with the page, so that nothing but the reference ties them.
-    other = src / "pub" / "other.md"
-    other.write_text("---\norphan: true\n---\n# 別のページ\n\n参照: {ref}`pub-section`\n",
-                     encoding="utf-8")
+    src, page = _page_with_a_referred_section(tmp_path)
     assert build(src, "public", tmp_path).ok
     assert "節の見出し" in (tmp_path / "public" / "pub" / "other.html").read_text(
         encoding="utf-8")
@@ -586,13 +592,7 @@ def test_incremental_build_leaves_referring_pages_alone_until_a_target_changes(
     """A sentence edited in a document leaves the pages that refer to it as they were (what
     they show of it did not change); a label removed from it writes them again, and the
     reference that no longer resolves fails the build."""
-    src = copy_root("leaks", tmp_path)
-    page = src / "pub" / "page.md"
-    section = "\n(pub-section)=\n## 節の見出し\n\n本文。\n"
-    page.write_text(page.read_text(encoding="utf-8") + section, encoding="utf-8")
-    other = src / "pub" / "other.md"
-    other.write_text("---\norphan: true\n---\n# 別のページ\n\n参照: {ref}`pub-section`\n",
-                     encoding="utf-8")
+    src, page = _page_with_a_referred_section(tmp_path)
     assert build(src, "public", tmp_path).ok
     written = {name: (tmp_path / "public" / "pub" / f"{name}.html").stat().st_mtime_ns
                for name in ("page", "other")}

@@ -25,6 +25,7 @@ edition.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -255,6 +256,12 @@ def _well_formed(grams: object, labels: object, phrases: object) -> bool:
             and isinstance(phrases, list) and all(isinstance(x, str) for x in phrases))
 
 
+@functools.cache
+def _code_key() -> str:
+    """This module's code, by which kept entries are keyed: read once per process."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 class _Kept:
     """Entries worked out from bytes alone, kept between audits in one JSON file that is keyed
     by this module's code, so a changed audit works everything out again. What cannot be
@@ -263,7 +270,7 @@ class _Kept:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.key = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        self.key = _code_key()
         self.entries: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
         if path is None:
@@ -277,7 +284,7 @@ class _Kept:
             self.entries = {}
 
     def _accepted(self, value: object) -> Any:
-        """A stored entry in the shape ``_work_out`` gives it, or None."""
+        """A stored entry in the shape this cache works entries out in, or None."""
         raise NotImplementedError
 
     def _kept(self, key: str, work_out: Callable[[], Any]) -> Any:
@@ -379,9 +386,8 @@ def _fingerprint(srcdir: Path, rules: _Rules,
         for norm in found_phrases:
             if len(norm) >= MIN_NAME:
                 phrases.setdefault(norm, rel)
-    public = _found_in(parts, public_raw)
+    public = _found_in(parts.keys() | labels.keys(), public_raw)
     prints.path_parts = {part: rel for part, rel in parts.items() if part not in public}
-    public = _found_in(labels, public_raw)
     for label, rel in labels.items():
         if label not in public:
             prints.names.setdefault(label, rel)

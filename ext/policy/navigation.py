@@ -38,11 +38,14 @@ from sphinx.environment.adapters import toctree as sphinx_toctree
 
 #: What furo asks for in its own page handler: every document title, all unfolded.
 FURO_SIDEBAR = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
-#: The page name the navigation is drawn for once per folder; no document may have it.
+#: The page name the navigation is drawn for once per build; no document may have it.
 UNNAMED_PAGE = "_policy-navigation-unnamed-page"
 
 _ATTRIBUTE = re.compile(r' ([a-z][a-z-]*)="')
 _NEEDS_ESCAPING = re.compile(r'[&<>"]')
+#: Where a page's context holds what this module worked out for it, from before the theme's
+#: handler to after it.
+_STATE = "policy_navigation_state"
 #: id(env) -> docname -> the document's table of contents cut back to its title
 _TITLES: dict[int, dict[str, nodes.bullet_list]] = {}
 #: id(env) -> the theme's navigation drawn for an unnamed page at the top of the tree
@@ -303,16 +306,6 @@ def _marked(drawing: _Drawing, pagename: str, addresses: list[tuple[int, int, in
     return "".join(pieces)
 
 
-def _furo_navigation() -> Callable[[str], str] | None:
-    """furo's own pass over the drawn tree (it adds the fold-out switches), if furo is the
-    theme's package here."""
-    try:
-        from furo.navigation import get_navigation_tree
-    except ImportError:
-        return None
-    return get_navigation_tree
-
-
 def _drawing(app: Sphinx, furo: Callable[[str], str]) -> _Drawing | None:
     """The theme's navigation for an unnamed page at the top of the tree, drawn once per
     build as Sphinx and furo draw it for any page."""
@@ -348,10 +341,15 @@ def _navigation(app: Sphinx, pagename: str, furo: Callable[[str], str]) -> str |
 
 
 def _drawn_once(app: Sphinx) -> Callable[[str], str] | None:
-    """furo's pass, when the navigation can be drawn once for this build's pages."""
+    """furo's own pass over the drawn tree (it adds the fold-out switches), when furo draws
+    this build's pages and the navigation can be drawn once for all of them."""
     if app.builder.name != "html" or getattr(app.config, "html_theme", None) != "furo":
         return None
-    return _furo_navigation()
+    try:
+        from furo.navigation import get_navigation_tree
+    except ImportError:
+        return None
+    return get_navigation_tree
 
 
 def _on_html_page_context(app: Sphinx, pagename: str, templatename: str,
@@ -378,9 +376,6 @@ def _on_html_page_context(app: Sphinx, pagename: str, templatename: str,
 
     context["toctree"] = toctree
     context[_STATE] = state
-
-
-_STATE = "policy_navigation_state"
 
 
 def _after_theme(app: Sphinx, pagename: str, templatename: str,

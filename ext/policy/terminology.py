@@ -65,14 +65,12 @@ _CHARACTERS: dict[str, str | None] = {}
 
 
 def _character(char: str) -> str | None:
-    found = _CHARACTERS.get(char, "?")
-    if found == "?":
+    if char not in _CHARACTERS:
         parts = unicodedata.normalize("NFKC", char)
         kept = [part.translate(_SMALL_KANA).lower() for part in parts if part not in _DROPPED]
-        found = None if any(part in _VOICING_MARKS for part in parts) or len(kept) > 1 \
-            or any(len(part) != 1 for part in kept) else "".join(kept)
-        _CHARACTERS[char] = found
-    return found
+        _CHARACTERS[char] = None if any(part in _VOICING_MARKS for part in parts) \
+            or len(kept) > 1 or any(len(part) != 1 for part in kept) else "".join(kept)
+    return _CHARACTERS[char]
 
 
 def _normalise_by_table(text: str) -> tuple[str, list[int]] | None:
