@@ -647,3 +647,61 @@ def test_audit_looks_for_many_names_as_a_plain_search_would() -> None:
     assert audit._found_in(needles, text) == plain
     assert audit._found_in(needles[:20], text) == {n for n in needles[:20] if n in text}
     assert 0 < len(plain) < len(set(needles))
+
+
+def test_audit_samples_every_step_and_the_last_n_gram_of_each_unit() -> None:
+    """The restricted n-grams are cut out by two regular expressions over the joined units:
+    they are exactly the n-grams at every STEP-th position of each unit and its last one,
+    never one across two units, and every run of NGRAM + STEP - 1 characters holds one."""
+    text = "情報資産の取扱いに関する基準を定め、職員はこれを守るものとする0123456789abc"
+    units = [text[:n] for n in range(audit.NGRAM + 3 * audit.STEP + 2)] + [text, "短い", ""]
+    expected: set[str] = set()
+    for unit in units:
+        last = len(unit) - audit.NGRAM
+        if last >= 0:
+            expected.update(unit[i:i + audit.NGRAM] for i in range(0, last + 1, audit.STEP))
+            expected.add(unit[last:])
+    sampled = audit._sampled_grams("\x00".join(units))
+    assert set(sampled) == expected
+    assert all(len(gram) == audit.NGRAM for gram in sampled)
+    run = audit.NGRAM + audit.STEP - 1
+    for start in range(len(text) - run + 1):
+        piece = text[start:start + run]
+        assert any(gram in piece for gram in audit._sampled_grams(text)), piece
+
+
+def test_audit_normalises_as_plain_nfkc_would() -> None:
+    """The quick way through NFKC (full-width characters replaced first) gives exactly what
+    NFKC of the whole text gives: next to combining marks, half-width kana and their voicing
+    marks, circled numbers and other compatibility forms, and in parts joined for one pass."""
+    import unicodedata
+
+    wide = "".join(map(chr, range(0xFF01, 0xFF5F)))
+    samples = [
+        "情報資産（機密性２以上）の取扱い：年１回　点検する", wide, wide + "\u0301\u0327",
+        "Ｅ\u0301Ａ\u030aｶﾞｷﾟ①㈱㍻ﬁ", "ＡＢＣ_ｄｅｆ＿ghi", "", "　", "é\u0301\u0323",
+        "한국어 ㄱㅏ", "全角　空白と\u3000改行\n\tタブ", "ﾊﾟｽﾜｰﾄﾞは９０日ごとに変更する",
+    ]
+    for text in samples:
+        plain = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text)).lower()
+        assert audit.normalise(text) == plain, text
+    assert audit.normalise_all(samples) == [audit.normalise(text) for text in samples]
+    assert audit.normalise_all(["a\x00b", "Ｃ"]) == ["ab", "c"]
+    # units: separators replaced in place give what splitting at them gives
+    text = "\n".join(samples) + '<p class="x">情報資産の分類基準を定める</p>\t|"{[職員の責務]}"'
+    for sample in [text, text + "\x00" + text, *samples]:
+        split = audit.normalise_all(audit._SEPARATORS.split(sample))
+        assert audit.segments(sample) == [unit for unit in split if len(unit) >= audit.NGRAM]
+
+
+def test_audit_reads_labels_titles_and_terms_from_restricted_sources() -> None:
+    """Labels and titles are found at the first line, after blank lines, in MyST and in
+    reStructuredText, with a title underlined twice."""
+    text = ("(lbl-top)=\n# 先頭の見出し\n\n  (lbl-a)=\n## 第一章 総則 ##\n.. _lbl-b:\n\n"
+            "  :label: lbl-c\nタイトル\n--------\n\n二重の下線\n=========\n---------\n"
+            "本文の一行 # 見出しではない\n")
+    labels, phrases = audit._names_in(text)
+    assert labels == {"lbl-top", "lbl-a", "lbl-b", "lbl-c"}
+    assert {"先頭の見出し", "第一章 総則", "タイトル", "二重の下線"} <= phrases
+    assert not any("見出しではない" in phrase for phrase in phrases)
+    assert audit._names_in("Title\n=====\n") == (set(), {"Title"})

@@ -9,12 +9,13 @@ in the filter therefore cannot hide itself here.
 Fingerprints:
 
 * text: character n-grams of the normalised restricted text (Japanese has no spaces, so
-  words cannot be used), one at every ``STEP``-th position of each unit of text, minus those
-  that also occur in the public sources. Every n-gram of the edition's text is looked up
-  among them, so any run of at least ``NGRAM + STEP - 1`` normalised characters that a
-  restricted source and the edition share is found, wherever it starts. The edition's
-  distinct text is the same size at every size of the restricted tree, so the cost grows
-  with the restricted text only by one n-gram in ``STEP``;
+  words cannot be used), one at every ``STEP``-th position of each unit of text. They are
+  looked up among every n-gram of the edition's text that no public source holds (a set
+  the size of the edition, whatever the size of the restricted tree), so any run of at
+  least ``NGRAM + STEP - 1`` normalised characters that a restricted source and the edition
+  share is found, wherever it starts. The restricted n-grams are never gathered into one
+  table: each source's are checked against the edition's set, and a source is named only
+  when it shares one;
 * names: restricted document names, folder and file names, labels, titles and defined terms
   that do not occur in the public sources;
 * bytes: the SHA-256 of every restricted file, compared with every output file.
@@ -147,7 +148,25 @@ _NOT_WORD = re.compile(r"[\W_]+")
 def normalise(text: str) -> str:
     """NFKC, then letters and digits only: markup, punctuation and spaces vary between a
     source and its rendering, the words do not."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text)).lower()
+    return _NOT_WORD.sub("", _nfkc(text)).lower()
+
+
+#: Full-width ASCII and the ideographic space: the characters of Japanese writing that NFKC
+#: changes (「（」「：」「１」).
+_WIDE = re.compile("[\u3000\uff01-\uff5e]")
+
+
+def _nfkc(text: str) -> str:
+    """NFKC, quickly for Japanese text. NFKC goes character by character through a whole
+    text that holds even one character it changes, and official Japanese holds full-width
+    brackets on every line; NFKC of text that needs no change only checks it. Each
+    full-width character is therefore first replaced by its compatibility decomposition,
+    which leaves the text's full decomposition, and so its NFKC, as it was."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    for char in set(_WIDE.findall(text)):
+        text = text.replace(char, unicodedata.normalize("NFKD", char))
+    return unicodedata.normalize("NFKC", text)
 
 
 #: ASCII characters that separate units of structure (lines, HTML tags, JSON strings, table
@@ -155,10 +174,13 @@ def normalise(text: str) -> str:
 #: that happen to sit side by side in a search index cannot spell a restricted n-gram.
 #: Spaces too: a computed clause number stands before its heading with a space
 #: (「10 情報セキュリティ…」), and the number is in no source.
-_SEPARATORS = re.compile(r'[\n\r\t <>{}\[\]",|\u3000]+')
+_SEPARATOR_CHARACTERS = '\n\r\t <>{}[]",|\u3000'
+_SEPARATORS = re.compile(f"[{re.escape(_SEPARATOR_CHARACTERS)}]+")
 
 
-_NOT_WORD_NOR_NUL = re.compile(r"[^\w\x00]+|_+")
+#: Runs of letters, digits and NULs: what ``normalise_all`` keeps. Taking the runs is faster
+#: than deleting what lies between them, in text that is mostly letters.
+_WORD_OR_NUL = re.compile(r"[\w\x00]+")
 
 
 def normalise_all(parts: list[str]) -> list[str]:
@@ -166,15 +188,31 @@ def normalise_all(parts: list[str]) -> list[str]:
     combines a character with a NUL, so each part comes out as it would on its own."""
     if not parts:
         return []
-    if any("\x00" in part for part in parts):
+    joined = "\x00".join(parts)
+    if joined.count("\x00") != len(parts) - 1:  # a part holds a NUL itself
         return [normalise(part) for part in parts]
-    joined = unicodedata.normalize("NFKC", "\x00".join(parts))
-    return _NOT_WORD_NOR_NUL.sub("", joined).lower().split("\x00")
+    return _normalised_keeping_nul(joined).split("\x00")
+
+
+def _normalised_keeping_nul(text: str) -> str:
+    return "".join(_WORD_OR_NUL.findall(_nfkc(text))).replace("_", "").lower()
 
 
 def segments(text: str) -> list[str]:
     """The normalised units of a text that are long enough to fingerprint."""
-    return [unit for unit in normalise_all(_SEPARATORS.split(text)) if len(unit) >= NGRAM]
+    return [unit for unit in _joined_units(text).split("\x00") if len(unit) >= NGRAM]
+
+
+def _joined_units(text: str) -> str:
+    """The normalised units of a text, of any length, joined by NULs. Each separator is
+    replaced by a NUL, which normalising keeps: at fifty departments, splitting the
+    restricted text at separators with a pattern, then joining it again, cost as much as
+    normalising it."""
+    if "\x00" in text:
+        return "\x00".join(normalise_all(_SEPARATORS.split(text)))
+    for separator in _SEPARATOR_CHARACTERS:
+        text = text.replace(separator, "\x00")
+    return _normalised_keeping_nul(text)
 
 
 def _grams(text: str) -> list[str]:
@@ -182,14 +220,20 @@ def _grams(text: str) -> list[str]:
     return [text[i:i + NGRAM] for i in range(len(text) - NGRAM + 1)]
 
 
-def _sampled_grams(text: str) -> list[str]:
-    """The n-grams of a restricted unit at every STEP-th position, and the last one. Any run
-    of NGRAM + STEP - 1 characters of the unit holds one of them whole."""
-    last = len(text) - NGRAM
-    grams = [text[i:i + NGRAM] for i in range(0, last + 1, STEP)]
-    if last % STEP:
-        grams.append(text[last:])
-    return grams
+#: In units joined by NUL: the n-gram at every STEP-th position of each unit (the search
+#: starts again at the first character after each NUL) ...
+_EVERY_STEP = re.compile(rf"(?=([^\x00]{{{NGRAM}}}))[^\x00]{{{STEP}}}")
+#: ... and the last n-gram of each unit (the run of the unit's characters less its last
+#: NGRAM, then those: the search tries each character once, not NGRAM times).
+_LAST = re.compile(rf"[^\x00]*([^\x00]{{{NGRAM}}})")
+
+
+def _sampled_grams(joined: str) -> list[str]:
+    """The n-grams of restricted units (joined by NULs) at every STEP-th position of each,
+    and the last one of each. Any run of NGRAM + STEP - 1 characters of a unit holds one of
+    them whole. Found by two regular expressions over the joined units: at fifty
+    departments, cutting them out one by one cost more than the public build's tenth."""
+    return _EVERY_STEP.findall(joined) + _LAST.findall(joined)
 
 
 def _telling(gram: str) -> bool:
@@ -201,7 +245,10 @@ def _telling(gram: str) -> bool:
 
 @dataclass
 class _Fingerprints:
-    grams: dict[str, str] = field(default_factory=dict)  # n-gram -> restricted source
+    #: (restricted source, its sampled n-grams joined by spaces, which normalised text
+    #: cannot hold), in the order of the sources: the first to share an n-gram is named
+    sources: list[tuple[str, str]] = field(default_factory=list)
+    gram_count: int = 0
     names: dict[str, str] = field(default_factory=dict)  # raw token -> source
     #: folder and file names: everyday words ("child") may be names too, so these are looked
     #: for only where names are used: output file names and link, source and id attributes.
@@ -211,14 +258,17 @@ class _Fingerprints:
     public_grams: set[str] = field(default_factory=set)  # every n-gram of the public sources
 
     def __len__(self) -> int:
-        return (len(self.grams) + len(self.names) + len(self.path_parts) + len(self.phrases)
+        return (self.gram_count + len(self.names) + len(self.path_parts) + len(self.phrases)
                 + len(self.hashes))
 
 
-_LABEL = re.compile(
-    r"^\s*\((?P<a>[^)\s]+)\)=\s*$|^\.\. _(?P<b>[^:]+):|^\s*:(?:label|name):\s*(?P<c>\S+)", re.M)
-_HEADING = re.compile(r"^#{1,6}\s+(?P<t>.+?)\s*#*\s*$", re.M)
-_RST_TITLE = re.compile(r"^(?P<t>[^\n]+)\n[=\-~^\"'`#*+]{3,}\s*$", re.M)
+#: Labels and headings are looked for in the text after a newline put before it: a pattern
+#: that begins with a newline is tried at line starts only, not at every character.
+_LABEL = re.compile(r"\n\s*\((?P<a>[^)\s]+)\)=\s*$|\n\.\. _(?P<b>[^:]+):"
+                    r"|\n\s*:(?:label|name):\s*(?P<c>\S+)", re.M)
+_HEADING = re.compile(r"\n#{1,6}\s+(?P<t>.+?)\s*#*\s*$", re.M)
+#: The line under a reStructuredText title; the title is the line before it.
+_UNDERLINE = re.compile(r"\n[=\-~^\"'`#*+]{3,}[^\S\n]*(?=\n|\Z)")
 _GLOSSARY = re.compile(
     r"^[`:]{3,}\{(?:glossary|definition|term)\}(?P<arg>[^\n]*)\n(?P<body>.*?)^[`:]{3,}",
     re.M | re.S)
@@ -226,9 +276,13 @@ _GLOSSARY = re.compile(
 
 def _names_in(text: str) -> tuple[set[str], set[str]]:
     """Labels (raw tokens) and titles/terms (phrases) written in a restricted source."""
-    labels = {m.group("a") or m.group("b") or m.group("c") for m in _LABEL.finditer(text)}
-    phrases = {m.group("t") for m in _HEADING.finditer(text)}
-    phrases |= {m.group("t") for m in _RST_TITLE.finditer(text)}
+    lines = "\n" + text
+    labels = {m.group("a") or m.group("b") or m.group("c") for m in _LABEL.finditer(lines)}
+    phrases = {m.group("t") for m in _HEADING.finditer(lines)}
+    for underline in _UNDERLINE.finditer(lines):
+        title = lines[lines.rfind("\n", 0, underline.start()) + 1:underline.start()]
+        if title:
+            phrases.add(title)
     for block in _GLOSSARY.finditer(text):
         if block.group("arg").strip():
             phrases.add(block.group("arg").strip())
@@ -239,19 +293,20 @@ def _names_in(text: str) -> tuple[set[str], set[str]]:
 
 
 #: What one restricted file contributes, worked out from its bytes alone: its n-grams (one
-#: in STEP, joined: each is NGRAM characters long), labels, and normalised titles and terms.
+#: in STEP, joined by spaces: each is NGRAM characters long), labels, and normalised titles
+#: and terms.
 _Entry = tuple[str, list[str], list[str]]
 
 
 def _entry_of(text: str) -> _Entry:
-    grams = [gram for unit in segments(text) for gram in _sampled_grams(unit)]
     labels, phrases = _names_in(text)
-    return "".join(grams), sorted(labels), sorted({normalise(phrase) for phrase in phrases})
+    return (" ".join(_sampled_grams(_joined_units(text))), sorted(labels),
+            sorted(set(normalise_all(sorted(phrases)))))
 
 
 def _well_formed(grams: object, labels: object, phrases: object) -> bool:
     """A kept entry has the shape ``_entry_of`` gives; anything else is worked out again."""
-    return (isinstance(grams, str) and len(grams) % NGRAM == 0
+    return (isinstance(grams, str) and (not grams or len(grams) % (NGRAM + 1) == NGRAM)
             and isinstance(labels, list) and all(isinstance(x, str) for x in labels)
             and isinstance(phrases, list) and all(isinstance(x, str) for x in phrases))
 
@@ -267,6 +322,10 @@ class _Kept:
     by this module's code, so a changed audit works everything out again. What cannot be
     read, or has the wrong shape, is worked out again; a file that cannot be written costs
     time, never a finding. Only the entries one audit used are written back."""
+
+    #: Written as ASCII, with escapes: text decoded from escapes in an output file may hold
+    #: lone surrogates, which UTF-8 cannot write.
+    escaped = True
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -301,9 +360,9 @@ class _Kept:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_name(self.path.name + ".partial")
-            # ASCII: text decoded from escapes may hold lone surrogates, which UTF-8 cannot
-            partial.write_text(json.dumps({"key": self.key, "files": self.used}),
-                               encoding="utf-8")
+            stored = json.dumps({"key": self.key, "files": self.used},
+                                ensure_ascii=self.escaped)
+            partial.write_text(stored, encoding="utf-8")
             os.replace(partial, self.path)
         except (OSError, ValueError):
             pass  # a cache that cannot be written costs time, never a finding
@@ -314,6 +373,10 @@ class _EntryCache(_Kept):
     reading and normalising every restricted source took longer than the public build. An
     entry depends on the file's bytes and on this module's code only, so a changed source is
     worked out again."""
+
+    #: Sources are read as strict UTF-8, so their entries hold no lone surrogate; unescaped,
+    #: the Japanese n-grams are read back twice as fast.
+    escaped = False
 
     def _accepted(self, value: object) -> _Entry | None:
         if not isinstance(value, list) or len(value) != 3:
@@ -363,7 +426,6 @@ def _fingerprint(srcdir: Path, rules: _Rules,
     public_grams = {gram for unit in segments(public_raw) for gram in _grams(unit)}
     prints = _Fingerprints(public_grams=public_grams)
     entries = _EntryCache(cache)
-    sampled: list[tuple[str, str]] = []
     #: candidates: name -> the first source that holds it, kept if no public text holds it
     parts: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -379,7 +441,9 @@ def _fingerprint(srcdir: Path, rules: _Rules,
         if text is None:
             continue
         grams, found_labels, found_phrases = entries.get(digest, text)
-        sampled.append((rel, grams))
+        if grams:
+            prints.sources.append((rel, grams))
+            prints.gram_count += (len(grams) + 1) // (NGRAM + 1)
         for label in found_labels:
             if len(label) >= MIN_NAME:
                 labels.setdefault(label, rel)
@@ -394,11 +458,6 @@ def _fingerprint(srcdir: Path, rules: _Rules,
     public = _found_in(phrases, public_norm)
     prints.phrases = {norm: rel for norm, rel in phrases.items() if norm not in public}
     entries.save()
-    for rel, joined in reversed(sampled):  # the first source to hold an n-gram is named
-        prints.grams.update(dict.fromkeys(
-            [joined[i:i + NGRAM] for i in range(0, len(joined), NGRAM)], rel))
-    for gram in prints.grams.keys() & public_grams:
-        del prints.grams[gram]
     return prints, len(restricted), public_norm
 
 
@@ -666,19 +725,32 @@ def _scan_names(rel: str, names: list[str], links: list[str], prints: _Fingerpri
             found[(token, source)] = Hit(rel, token, source, "name")
 
 
-def _phrase_index(phrases: Mapping[str, str],
-                  public_grams: set[str]) -> dict[str, list[tuple[str, int]]]:
-    """Each title or term of at least NGRAM characters under one of its n-grams, the first
-    that no public source holds (public text fills most of the edition): n-gram ->
-    [(phrase, where the n-gram starts in it)]. A phrase in the edition's text puts every one
-    of its n-grams there."""
-    index: dict[str, list[tuple[str, int]]] = {}
-    for phrase in phrases:
-        if len(phrase) >= NGRAM:
-            grams = _grams(phrase)
-            offset = next((i for i, gram in enumerate(grams) if gram not in public_grams), 0)
-            index.setdefault(grams[offset], []).append((phrase, offset))
-    return index
+def _leaked_grams(prints: _Fingerprints, edition_grams: set[str]) -> dict[str, str]:
+    """The restricted n-grams in the edition's text, each with the first source that holds
+    it. Only the edition's n-grams that no public source holds and that tell something can
+    be findings; each source's n-grams are checked against that set at once."""
+    suspect = {gram for gram in edition_grams - prints.public_grams if _telling(gram)}
+    leaked: dict[str, str] = {}
+    if not suspect:
+        return leaked
+    for rel, joined in prints.sources:
+        grams = joined.split(" ")
+        if not suspect.isdisjoint(grams):
+            for gram in suspect.intersection(grams):
+                leaked.setdefault(gram, rel)
+    return leaked
+
+
+def _phrases_held(phrases: Iterable[str], units: set[str], edition_grams: set[str]) -> set[str]:
+    """The restricted titles and terms that some unit of the edition's text holds. A phrase
+    of at least NGRAM characters in the text puts its first and last n-grams among the
+    edition's: only those that pass are searched for."""
+    joined = "\x00".join(units)
+    long = [phrase for phrase in phrases if len(phrase) >= NGRAM]
+    held = {phrase for phrase in long
+            if phrase[:NGRAM] in edition_grams and phrase[-NGRAM:] in edition_grams
+            and phrase in joined}
+    return held | _found_in((phrase for phrase in phrases if len(phrase) < NGRAM), joined)
 
 
 def _scan_text(prints: _Fingerprints, file_units: dict[str, list[str]],
@@ -687,41 +759,33 @@ def _scan_text(prints: _Fingerprints, file_units: dict[str, list[str]],
     of text; each finding is reported in every file that holds the unit.
 
     First the whole edition at once, with set operations: every n-gram of its text against
-    the restricted n-grams and the titles' n-grams, and each short title against all its
-    text. Only when something is found are the files gone through one by one, to say where."""
+    the restricted n-grams, and every title against all its text. Only when something is
+    found are the files gone through one by one, to say where."""
     units: set[str] = set().union(*file_units.values())
     edition_grams = {gram for unit in units for gram in _grams(unit)}
-    leaked = {gram for gram in prints.grams.keys() & edition_grams if _telling(gram)}
-    index = _phrase_index(prints.phrases, prints.public_grams)
-    named = index.keys() & edition_grams
-    short = [phrase for phrase in prints.phrases if len(phrase) < NGRAM]
-    held = _found_in(short, "\x00".join(units))
-    short = [phrase for phrase in short if phrase in held]
-    if not (leaked or named or short):
+    leaked = _leaked_grams(prints, edition_grams)
+    held = _phrases_held(prints.phrases, units, edition_grams)
+    if not (leaked or held):
         return
     in_unit: dict[str, list[tuple[str, str, str]]] = {}
-    for rel, held in file_units.items():
-        for unit in held:
+    for rel, kept in file_units.items():
+        for unit in kept:
             hits = in_unit.get(unit)
             if hits is None:
-                hits = in_unit[unit] = _hits_in(unit, prints, leaked, index, named, short)
+                hits = in_unit[unit] = _hits_in(unit, prints, leaked, held)
             for fragment, source, kind in hits:
                 found[rel].setdefault((fragment, source), Hit(rel, fragment, source, kind))
 
 
-def _hits_in(unit: str, prints: _Fingerprints, leaked: set[str],
-             index: dict[str, list[tuple[str, int]]], named: set[str],
-             short: list[str]) -> list[tuple[str, str, str]]:
+def _hits_in(unit: str, prints: _Fingerprints, leaked: dict[str, str],
+             held: set[str]) -> list[tuple[str, str, str]]:
     """What one unit of text holds of what the edition was found to hold."""
-    hits = [(phrase, prints.phrases[phrase], "title or term") for phrase in short
+    hits = [(phrase, prints.phrases[phrase], "title or term") for phrase in sorted(held)
             if phrase in unit]
-    for i, gram in enumerate(_grams(unit)):
-        if gram in named:
-            hits.extend((phrase, prints.phrases[phrase], "title or term")
-                        for phrase, offset in index[gram]
-                        if i >= offset and unit.startswith(phrase, i - offset))
-        if gram in leaked:
-            hits.append((unit[max(0, i - 5):i + NGRAM + 5], prints.grams[gram], "text"))
+    if leaked:
+        for i, gram in enumerate(_grams(unit)):
+            if gram in leaked:
+                hits.append((unit[max(0, i - 5):i + NGRAM + 5], leaked[gram], "text"))
     return hits
 
 
