@@ -18,6 +18,7 @@ from .edition import setup_edition
 from .language import setup_language
 from .marking import setup_marking
 from .navigation import setup_navigation
+from .search import setup_search
 from .traceability import setup_traceability
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_edition(app)
     setup_marking(app)
     setup_navigation(app)
+    setup_search(app)
     setup_language(app)
     setup_clause(app)
     setup_definitions(app)
