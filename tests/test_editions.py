@@ -705,3 +705,32 @@ def test_audit_reads_labels_titles_and_terms_from_restricted_sources() -> None:
     assert {"先頭の見出し", "第一章 総則", "タイトル", "二重の下線"} <= phrases
     assert not any("見出しではない" in phrase for phrase in phrases)
     assert audit._names_in("Title\n=====\n") == (set(), {"Title"})
+
+
+def test_audit_skips_a_source_found_clean_only_while_it_and_the_edition_are_unchanged(
+        clean_public: tuple[Path, Path], tmp_path: Path) -> None:
+    """A restricted source found to share nothing with the edition is not looked at again
+    while neither changes: its n-grams are not even read (a damaged file of them stays as it
+    is). A sentence that was already in the edition, written into a restricted source
+    afterwards, is found; so is one planted in the edition afterwards."""
+    out, src = clean_public
+    cache = tmp_path / "cache" / "audit.json"
+    sentence = "監査の記録を残すための追加の一文であり公開してはならない"
+    page = _page(out)
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", f"<p>{sentence}</p></article>"), encoding="utf-8")
+    assert audit.audit_edition(out, src, cache=cache).clean  # in no source yet
+    grams = cache.with_name("audit-grams.json")
+    assert grams.is_file() and cache.with_name("audit-clean.json").is_file()
+    grams.write_text("not json", encoding="utf-8")
+    assert audit.audit_edition(out, src, cache=cache).clean
+    assert grams.read_text(encoding="utf-8") == "not json"  # not needed, not read
+
+    child = src / "secret" / "child.md"
+    child.write_text(child.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+    hits = audit.audit_edition(out, src, cache=cache).hits
+    assert any(hit.source == "secret/child.md" and hit.kind == "text" for hit in hits), hits
+
+    PLANTS["text in a paragraph"](out, src)
+    hits = audit.audit_edition(out, src, cache=cache).hits
+    assert any(hit.source == "secret/index.md" and hit.kind == "text" for hit in hits), hits

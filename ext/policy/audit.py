@@ -245,9 +245,9 @@ def _telling(gram: str) -> bool:
 
 @dataclass
 class _Fingerprints:
-    #: (restricted source, its sampled n-grams joined by spaces, which normalised text
-    #: cannot hold), in the order of the sources: the first to share an n-gram is named
-    sources: list[tuple[str, str]] = field(default_factory=list)
+    #: (restricted source, the SHA-256 of its bytes, its text), in the order of the sources:
+    #: the first to share an n-gram is named
+    sources: list[tuple[str, str, str]] = field(default_factory=list)
     gram_count: int = 0
     names: dict[str, str] = field(default_factory=dict)  # raw token -> source
     #: folder and file names: everyday words ("child") may be names too, so these are looked
@@ -292,23 +292,21 @@ def _names_in(text: str) -> tuple[set[str], set[str]]:
     return {label.strip() for label in labels if label}, phrases
 
 
-#: What one restricted file contributes, worked out from its bytes alone: its n-grams (one
-#: in STEP, joined by spaces: each is NGRAM characters long), labels, and normalised titles
-#: and terms.
-_Entry = tuple[str, list[str], list[str]]
+#: What one restricted file contributes by name, worked out from its bytes alone: labels,
+#: normalised titles and terms, and how many n-grams its text gives.
+_Entry = tuple[list[str], list[str], int]
 
 
-def _entry_of(text: str) -> _Entry:
+def _grams_of(text: str) -> str:
+    """A restricted text's n-grams, one in STEP, joined by spaces (which normalised text
+    cannot hold): each is NGRAM characters long."""
+    return " ".join(_sampled_grams(_joined_units(text)))
+
+
+def _entry_of(text: str, grams: str) -> _Entry:
     labels, phrases = _names_in(text)
-    return (" ".join(_sampled_grams(_joined_units(text))), sorted(labels),
-            sorted(set(normalise_all(sorted(phrases)))))
-
-
-def _well_formed(grams: object, labels: object, phrases: object) -> bool:
-    """A kept entry has the shape ``_entry_of`` gives; anything else is worked out again."""
-    return (isinstance(grams, str) and (not grams or len(grams) % (NGRAM + 1) == NGRAM)
-            and isinstance(labels, list) and all(isinstance(x, str) for x in labels)
-            and isinstance(phrases, list) and all(isinstance(x, str) for x in phrases))
+    return (sorted(labels), sorted(set(normalise_all(sorted(phrases)))),
+            (len(grams) + 1) // (NGRAM + 1))
 
 
 @functools.cache
@@ -347,45 +345,134 @@ class _Kept:
         raise NotImplementedError
 
     def _kept(self, key: str, work_out: Callable[[], Any]) -> Any:
-        entry = self.entries.get(key)
+        entry = self.used.get(key)
+        if entry is None:
+            entry = self.entries.get(key)
         if entry is None:
             entry = work_out()
         self.used[key] = entry
         return entry
 
+    def keep(self, keys: Iterable[str]) -> None:
+        """Keep the entries of ``keys`` too, though this audit did not need them."""
+        for key in keys:
+            if key not in self.used and key in self.entries:
+                self.used[key] = self.entries[key]
+
     def save(self) -> None:
-        """Written whole, then renamed, so that a reader never meets half a file."""
-        if self.path is None or self.used == self.entries:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_name(self.path.name + ".partial")
-            stored = json.dumps({"key": self.key, "files": self.used},
-                                ensure_ascii=self.escaped)
-            partial.write_text(stored, encoding="utf-8")
-            os.replace(partial, self.path)
-        except (OSError, ValueError):
-            pass  # a cache that cannot be written costs time, never a finding
+        if self.path is not None and self.used != self.entries:
+            _write_whole(self.path, {"key": self.key, "files": self.used}, self.escaped)
+
+
+def _write_whole(path: Path, value: object, escaped: bool = True) -> None:
+    """A cache file written whole, then renamed, so that a reader never meets half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(value, ensure_ascii=escaped), encoding="utf-8")
+        os.replace(partial, path)
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written costs time, never a finding
 
 
 class _EntryCache(_Kept):
-    """Entries of restricted files by the SHA-256 of their bytes: at fifty departments,
-    reading and normalising every restricted source took longer than the public build. An
-    entry depends on the file's bytes and on this module's code only, so a changed source is
-    worked out again."""
+    """What restricted files contribute by name, by the SHA-256 of their bytes: at fifty
+    departments, reading and normalising every restricted source took longer than the
+    public build. An entry depends on the file's bytes and on this module's code only, so a
+    changed source is worked out again."""
 
     #: Sources are read as strict UTF-8, so their entries hold no lone surrogate; unescaped,
-    #: the Japanese n-grams are read back twice as fast.
+    #: Japanese is read back twice as fast.
     escaped = False
 
     def _accepted(self, value: object) -> _Entry | None:
         if not isinstance(value, list) or len(value) != 3:
             return None
-        grams, labels, phrases = value
-        return (grams, labels, phrases) if _well_formed(grams, labels, phrases) else None
+        labels, phrases, count = value
+        if (_all_text(labels) and _all_text(phrases) and isinstance(count, int)
+                and not isinstance(count, bool) and count >= 0):
+            return labels, phrases, count
+        return None
 
-    def get(self, digest: str, text: str) -> _Entry:
-        return self._kept(digest, lambda: _entry_of(text))
+
+class _GramCache(_Kept):
+    """The n-grams of restricted files, by the SHA-256 of their bytes, in a file of their
+    own: most audits do not read it (see ``_CleanSources``)."""
+
+    escaped = False
+
+    def _accepted(self, value: object) -> str | None:
+        if isinstance(value, str) and (not value or len(value) % (NGRAM + 1) == NGRAM):
+            return value
+        return None
+
+
+class _CleanSources:
+    """Which restricted files were found to share no n-gram with the edition's suspect
+    n-grams (those that no public source holds), by the SHA-256 of that set: from one build
+    of an edition to the next, its text rarely changes, and then a source whose bytes did
+    not change either cannot share one now. Its n-grams are then not read at all."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.mark = ""
+        self.clean: set[str] = set()
+        if path is None:
+            return
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("key") == _code_key() and isinstance(stored.get("mark"), str) \
+                    and _all_text(stored.get("clean")):
+                self.mark, self.clean = stored["mark"], set(stored["clean"])
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
+
+    def known(self, mark: str) -> set[str]:
+        return self.clean if mark == self.mark else set()
+
+    def save(self, mark: str, clean: set[str]) -> None:
+        if self.path is not None and (mark, clean) != (self.mark, self.clean):
+            _write_whole(self.path, {"key": _code_key(), "mark": mark, "clean": sorted(clean)})
+
+
+@dataclass
+class _Restricted:
+    """The caches kept for the restricted sources, beside one another."""
+
+    entries: _EntryCache
+    path: Path | None
+    _grams: _GramCache | None = None
+
+    @classmethod
+    def at(cls, cache: Path | None) -> _Restricted:
+        return cls(_EntryCache(cache), cache)
+
+    def _beside(self, suffix: str) -> Path | None:
+        return None if self.path is None else self.path.with_name(self.path.stem + suffix)
+
+    @property
+    def grams(self) -> _GramCache:
+        if self._grams is None:
+            self._grams = _GramCache(self._beside("-grams.json"))
+        return self._grams
+
+    def clean_sources(self) -> _CleanSources:
+        return _CleanSources(self._beside("-clean.json"))
+
+    def entry(self, digest: str, text: str) -> _Entry:
+        def work_out() -> _Entry:
+            grams = self.grams._kept(digest, lambda: _grams_of(text))
+            return _entry_of(text, grams)
+        return self.entries._kept(digest, work_out)
+
+    def grams_of(self, digest: str, text: str) -> str:
+        return self.grams._kept(digest, lambda: _grams_of(text))
+
+    def save(self, digests: Iterable[str]) -> None:
+        self.entries.save()
+        if self._grams is not None:
+            self._grams.keep(digests)
+            self._grams.save()
 
 
 #: Below this many strings to look for, each is simply searched for.
@@ -405,7 +492,7 @@ def _found_in(needles: Iterable[str], text: str) -> set[str]:
 
 
 def _fingerprint(srcdir: Path, rules: _Rules,
-                 cache: Path | None = None) -> tuple[_Fingerprints, int, str]:
+                 cache: Path | None = None) -> tuple[_Fingerprints, _Restricted, int]:
     public_text: list[str] = []
     public_parts: set[str] = set()
     restricted: list[tuple[str, Path, str | None, bytes | None]] = []
@@ -425,7 +512,7 @@ def _fingerprint(srcdir: Path, rules: _Rules,
     public_norm = normalise(public_raw)
     public_grams = {gram for unit in segments(public_raw) for gram in _grams(unit)}
     prints = _Fingerprints(public_grams=public_grams)
-    entries = _EntryCache(cache)
+    kept = _Restricted.at(cache)
     #: candidates: name -> the first source that holds it, kept if no public text holds it
     parts: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -440,10 +527,10 @@ def _fingerprint(srcdir: Path, rules: _Rules,
                 parts.setdefault(part, rel)
         if text is None:
             continue
-        grams, found_labels, found_phrases = entries.get(digest, text)
-        if grams:
-            prints.sources.append((rel, grams))
-            prints.gram_count += (len(grams) + 1) // (NGRAM + 1)
+        found_labels, found_phrases, count = kept.entry(digest, text)
+        if count:
+            prints.sources.append((rel, digest, text))
+            prints.gram_count += count
         for label in found_labels:
             if len(label) >= MIN_NAME:
                 labels.setdefault(label, rel)
@@ -457,8 +544,7 @@ def _fingerprint(srcdir: Path, rules: _Rules,
             prints.names.setdefault(label, rel)
     public = _found_in(phrases, public_norm)
     prints.phrases = {norm: rel for norm, rel in phrases.items() if norm not in public}
-    entries.save()
-    return prints, len(restricted), public_norm
+    return prints, kept, len(restricted)
 
 
 # --- reading the edition ---------------------------------------------------------------------
@@ -469,18 +555,18 @@ _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 @dataclass
 class _Forms:
-    """The readable forms of one output file. ``raw`` is the file as written; its decoded
-    forms (HTML entities, URL escapes, JSON escapes) are worked out unit by unit of it, since
-    decoding never joins or splits what lies between separators. ``parsed`` are the forms
-    that need the whole file: an HTML page's text and attribute values, an inventory's
-    decompressed body."""
+    """The readable forms of one output file. ``raw`` is the file as written, with its
+    decoded forms (HTML entities, URL escapes, JSON escapes): no escape holds a separator,
+    so the units of a decoded form are those of the raw units, decoded. ``parsed`` are the
+    forms that need the whole file: an HTML page's text and attribute values, an
+    inventory's decompressed body."""
 
     raw: str | None = None
     parsed: list[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def texts(self) -> list[str]:
-        """Every form whole, as the names are looked for in them."""
+        """Every form whole."""
         if self.raw is None:
             return list(self.parsed)
         decoded = {html.unescape(self.raw), urllib.parse.unquote(self.raw), _unjson(self.raw)}
@@ -491,15 +577,6 @@ def _unjson(text: str) -> str:
     if "\\u" not in text:
         return text
     return _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-
-
-def _decoded_parts(part: str) -> set[str]:
-    """A unit of a file as written, and the units of each of its decoded forms."""
-    found = {part}
-    for form in (html.unescape(part), urllib.parse.unquote(part), _unjson(part)):
-        if form != part:
-            found.update(_SEPARATORS.split(form))
-    return found
 
 
 def _forms_of(path: Path, data: bytes) -> _Forms:
@@ -540,10 +617,7 @@ def _read_output(path: Path, rel: str, data: bytes, normalised: dict[str, str]) 
     normalised form of every unit met in this audit: pages repeat most of their units."""
     forms = _forms_of(path, data)
     names, links = _names_of(rel, data, forms)
-    parts = {part for text in forms.parsed for part in _SEPARATORS.split(text)}
-    if forms.raw is not None:
-        for part in set(_SEPARATORS.split(forms.raw)):
-            parts |= _decoded_parts(part)
+    parts = {part for text in forms.texts for part in _SEPARATORS.split(text)}
     new = [part for part in parts if part not in normalised]
     normalised.update(zip(new, normalise_all(new), strict=True))
     units = {normalised[part] for part in parts} - {""}
@@ -592,7 +666,7 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
     src = Path(srcdir).resolve()
     report = AuditReport(edition)
     rules = _read_rules(src)
-    prints, restricted_count, _public_norm = _fingerprint(src, rules, cache)
+    prints, kept, restricted_count = _fingerprint(src, rules, cache)
     report.restricted_sources = restricted_count
     report.fingerprints = len(prints)
     if restricted_count == 0:
@@ -618,7 +692,8 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         _scan_names(rel, names, links, prints, found[rel], seen)
         file_units[rel] = units
     outputs.save()
-    _scan_text(prints, file_units, found)
+    _scan_text(prints, kept, file_units, found)
+    kept.save(digest for _rel, digest, _text in prints.sources)
     for hits in found.values():
         report.hits.extend(hits.values())
     return report
@@ -725,19 +800,31 @@ def _scan_names(rel: str, names: list[str], links: list[str], prints: _Fingerpri
             found[(token, source)] = Hit(rel, token, source, "name")
 
 
-def _leaked_grams(prints: _Fingerprints, edition_grams: set[str]) -> dict[str, str]:
+def _leaked_grams(prints: _Fingerprints, edition_grams: set[str],
+                  kept: _Restricted) -> dict[str, str]:
     """The restricted n-grams in the edition's text, each with the first source that holds
     it. Only the edition's n-grams that no public source holds and that tell something can
-    be findings; each source's n-grams are checked against that set at once."""
+    be findings; each source's n-grams are checked against that set at once, unless the
+    same source was found clean against the same set before."""
     suspect = {gram for gram in edition_grams - prints.public_grams if _telling(gram)}
     leaked: dict[str, str] = {}
     if not suspect:
         return leaked
-    for rel, joined in prints.sources:
-        grams = joined.split(" ")
-        if not suspect.isdisjoint(grams):
+    mark = hashlib.sha256("\n".join(sorted(suspect)).encode()).hexdigest()
+    memo = kept.clean_sources()
+    known = memo.known(mark)
+    clean: set[str] = set()
+    for rel, digest, text in prints.sources:
+        if digest in known:
+            clean.add(digest)
+            continue
+        grams = kept.grams_of(digest, text).split(" ")
+        if suspect.isdisjoint(grams):
+            clean.add(digest)
+        else:
             for gram in suspect.intersection(grams):
                 leaked.setdefault(gram, rel)
+    memo.save(mark, clean)
     return leaked
 
 
@@ -753,7 +840,7 @@ def _phrases_held(phrases: Iterable[str], units: set[str], edition_grams: set[st
     return held | _found_in((phrase for phrase in phrases if len(phrase) < NGRAM), joined)
 
 
-def _scan_text(prints: _Fingerprints, file_units: dict[str, list[str]],
+def _scan_text(prints: _Fingerprints, kept: _Restricted, file_units: dict[str, list[str]],
                found: dict[str, dict[tuple[str, str], Hit]]) -> None:
     """Restricted titles and terms, and restricted n-grams, in the edition's distinct units
     of text; each finding is reported in every file that holds the unit.
@@ -763,7 +850,7 @@ def _scan_text(prints: _Fingerprints, file_units: dict[str, list[str]],
     found are the files gone through one by one, to say where."""
     units: set[str] = set().union(*file_units.values())
     edition_grams = {gram for unit in units for gram in _grams(unit)}
-    leaked = _leaked_grams(prints, edition_grams)
+    leaked = _leaked_grams(prints, edition_grams, kept)
     held = _phrases_held(prints.phrases, units, edition_grams)
     if not (leaked or held):
         return

@@ -66,6 +66,9 @@ class ClauseDomain(Domain):
         #: The numbering of documents as it was before they were read again in this build.
         self.before: dict[str, list] = {}
         self._index: dict[str, tuple[str, dict[str, Any]]] | None = None
+        #: label -> the documents whose clauses carry it, kept up to date as documents are
+        #: read: each document read is checked against all the others.
+        self._owners: dict[str, set[str]] | None = None
 
     @property
     def documents(self) -> dict[str, dict[str, Any]]:
@@ -77,6 +80,7 @@ class ClauseDomain(Domain):
 
     def clear_doc(self, docname: str) -> None:
         self._index = None
+        self._own(docname, add=False)
         if docname in self.clauses and docname not in self.before:
             self.before[docname] = self.signature(docname)
         self.documents.pop(docname, None)
@@ -85,7 +89,7 @@ class ClauseDomain(Domain):
     def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
         # The other reader knew every document but those merged from other readers; a clash
         # with one it knew, it has reported itself.
-        self._index = None
+        self._index = self._owners = None
         unseen = set(self.clauses) - set(otherdata["clauses"])
         index = self._labels(unseen)
         for docname in sorted(docnames):
@@ -98,6 +102,26 @@ class ClauseDomain(Domain):
                                label=label, other=self.env.doc2path(index[label]))
             self.clauses[docname] = otherdata["clauses"][docname]
             self.documents[docname] = otherdata["documents"][docname]
+
+    def _own(self, docname: str, add: bool) -> None:
+        if self._owners is None:
+            return
+        for clause in self.clauses.get(docname, []):
+            for label in clause["labels"]:
+                owners = self._owners.setdefault(label, set())
+                if add:
+                    owners.add(docname)
+                else:
+                    owners.discard(docname)
+
+    def other_owner(self, label: str, docname: str) -> str | None:
+        """The first document (by name) other than ``docname`` whose clauses carry
+        ``label``."""
+        if self._owners is None:
+            self._owners = {}
+            for name in self.clauses:
+                self._own(name, add=True)
+        return min(self._owners.get(label, set()) - {docname}, default=None)
 
     def _labels(self, docnames: set[str] | None = None) -> dict[str, str]:
         """Label -> docname, for the given documents (all when None); the first one wins."""
@@ -132,8 +156,10 @@ class ClauseDomain(Domain):
     def note_document(self, docname: str, style: str, short_name: str | None,
                       clauses: list[dict[str, Any]]) -> None:
         self._index = None
+        self._own(docname, add=False)
         self.documents[docname] = {"style": style, "short_name": short_name}
         self.clauses[docname] = clauses
+        self._own(docname, add=True)
 
     def resolve_xref(self, env: BuildEnvironment, fromdocname: str, builder: Builder,
                      typ: str, target: str, node: addnodes.pending_xref,
@@ -312,12 +338,12 @@ class ClauseNumbering(SphinxTransform):
         for top in self.document.findall(nodes.section):
             if _ancestor_section(top.parent) is None:
                 self._number(top, [])
-        others = domain._labels(set(domain.clauses) - {docname})
         for clause in self.clauses:
             for label in clause["labels"]:
-                if label in others:
+                other = domain.other_owner(label, docname)
+                if other is not None:
                     report("clause-duplicate-label", (docname, clause["line"]), label=label,
-                           other=env.doc2path(others[label]))
+                           other=env.doc2path(other))
         domain.note_document(docname, style_name, short_name, self.clauses)
 
     def _number(self, parent: nodes.Element, parts: list[str]) -> None:
