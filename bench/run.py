@@ -139,10 +139,15 @@ print(json.dumps({"seconds": time.process_time() - start, "wall": time.perf_coun
 """
 
 
-def _audit(out: Path, src: Path, cache: Path | None = None) -> Run:
+def _audit(out: Path, src: Path, cache: Path | None = None, edition_changed: bool = False) -> Run:
     """The audit of the public edition just built: without a cache (every restricted source
     read and fingerprinted, as in a build from nothing), or with the one the build left (as
-    in every later build, where the sources that did not change are not read again)."""
+    in every later build, where the sources that did not change are not fingerprinted
+    again). ``edition_changed``: as after a change of the edition's text, which makes every
+    restricted source be matched against it again (the audit's record of the sources found
+    clean against the edition's text as it was is removed first)."""
+    if cache is not None and edition_changed:
+        cache.with_name(cache.stem + "-clean.json").unlink(missing_ok=True)
     command = [sys.executable, "-c", _AUDIT, str(out), str(src)]
     run, output = measure(command + ([str(cache)] if cache else []))
     found = json.loads(output.strip().splitlines()[-1])
@@ -181,6 +186,7 @@ class ScaleResult:
     plain_both: Sample = field(default_factory=Sample)
     audit: Sample = field(default_factory=Sample)
     audit_kept: Sample = field(default_factory=Sample)
+    audit_rematched: Sample = field(default_factory=Sample)
     incremental: Sample = field(default_factory=Sample)
     parallel: Sample = field(default_factory=Sample)
 
@@ -209,11 +215,15 @@ def bench_scale(scale: int, seed: int, work: Path, runs: int, parallel: bool,
         result.plain_restricted.runs.append(plain_restricted)
         result.plain_both.runs.append(_together(plain_public, plain_restricted))
         result.audit.runs.append(_audit(folder / "public", src))
+        _edit_clause(src, 100 + number)  # as the next build meets it: one source changed
         result.audit_kept.runs.append(_audit(folder / "public", src, _audit_cache(src)))
+        result.audit_rematched.runs.append(
+            _audit(folder / "public", src, _audit_cache(src), edition_changed=True))
         log(f"  run {number + 1}: ours {public.seconds:.1f}+{restricted.seconds:.1f} s, "
             f"plain {plain_public.seconds:.1f}+{plain_restricted.seconds:.1f} s, "
             f"audit {result.audit.runs[-1].seconds:.2f} s "
-            f"({result.audit_kept.runs[-1].seconds:.2f} s with its cache)")
+            f"({result.audit_kept.runs[-1].seconds:.2f} s with its cache, "
+            f"{result.audit_rematched.runs[-1].seconds:.2f} s after the edition changed)")
     for number in range(runs):
         _edit_clause(src, number + 1)
         result.incremental.runs.append(_build(src, folder / "restricted", "restricted"))
@@ -233,8 +243,8 @@ def _ratio(a: float, b: float) -> str:
 
 def table(results: list[ScaleResult]) -> str:
     rows = ["| scale | docs | runs | ours: both editions, CPU s (public + restricted) | plain "
-            "Sphinx: same pages, CPU s | ratio | audit alone (with its cache) "
-            "| audit / public build (with its cache) | incremental "
+            "Sphinx: same pages, CPU s | ratio | audit alone: from nothing (with its cache: "
+            "a source changed; the edition changed) | audit / public build (same) | incremental "
             "(one clause) | incremental / full restricted | peak memory |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -245,9 +255,11 @@ def table(results: list[ScaleResult]) -> str:
             f"| {r.plain_both.median:.1f} s ({r.plain_public.median:.1f} + "
             f"{r.plain_restricted.median:.1f}) "
             f"| {_ratio(r.ours_both.median, r.plain_both.median)} "
-            f"| {r.audit.median:.2f} s ({r.audit_kept.median:.2f} s) "
+            f"| {r.audit.median:.2f} s ({r.audit_kept.median:.2f} s; "
+            f"{r.audit_rematched.median:.2f} s) "
             f"| {r.audit.median / r.ours_public.median:.1%} "
-            f"({r.audit_kept.median / r.ours_public.median:.1%}) "
+            f"({r.audit_kept.median / r.ours_public.median:.1%}; "
+            f"{r.audit_rematched.median / r.ours_public.median:.1%}) "
             f"| {r.incremental.median:.1f} s "
             f"| {r.incremental.median / r.ours_restricted.median:.1%} "
             f"| {max(r.ours_both.peak, r.incremental.peak, r.parallel.peak):.0f} MiB "
@@ -267,9 +279,13 @@ def targets(results: list[ScaleResult]) -> list[tuple[str, str, bool | None]]:
     value = share.audit.median / share.ours_public.median
     found.append(("the audit ≤ 10 % of the public build (from nothing: no cache)",
                   f"worst {value:.1%} (scale {share.scale})", value <= 0.10))
-    share = max(results, key=lambda r: r.audit_kept.median / r.ours_public.median)
-    value = share.audit_kept.median / share.ours_public.median
-    found.append(("the audit ≤ 10 % of the public build (every later build: with its cache)",
+    def later(r: ScaleResult) -> float:
+        return max(r.audit_kept.median, r.audit_rematched.median) / r.ours_public.median
+
+    share = max(results, key=later)
+    value = later(share)
+    found.append(("the audit ≤ 10 % of the public build (every later build: with its cache, "
+                  "the worse of its two cases)",
                   f"worst {value:.1%} (scale {share.scale})", value <= 0.10))
     if 10 in by_scale:
         r = by_scale[10]
@@ -328,14 +344,15 @@ def report(results: list[ScaleResult], seed: int, seconds: float) -> str:
         "  text as it is), so the baseline reads and renders the same text without warnings",
         "  about unknown markup.",
         "- audit alone: `policy.audit.audit_edition` on the public edition just built, timed in",
-        "  its process with Sphinx already loaded, as in a build (fingerprinting every",
-        "  restricted source and scanning every output file);",
-        "  in brackets, with the cache the build left beside its work folders, as every build",
-        "  after the first runs it (a restricted source whose bytes did not change is not",
-        "  fingerprinted again, though every one is still read and hashed; an output file",
-        "  whose path and bytes did not change is not read again, and the whole edition's",
-        "  text is still matched against the fingerprints). The edition audited is the one",
-        "  the build just audited, so no output file changed: the bracket is the best case.",
+        "  its process with Sphinx already loaded, as in a build. From nothing: every",
+        "  restricted source fingerprinted, every output file read (the public build's own",
+        "  audit in this table ran so, from an empty cache). In brackets, with the cache the",
+        "  build left beside its work folders, as every later build runs it: first after one",
+        "  clause of the 対策基準 changed (the usual next build: that source is fingerprinted",
+        "  again; every other one is read and hashed, and is known to share nothing with the",
+        "  edition's text, which did not change), then as after a change of the edition's",
+        "  text (the audit's record of clean sources removed: every source's kept n-grams",
+        "  are matched again). No output file changed in either, so none is read again.",
         "- incremental: `build.py restricted` again after one clause of the 対策基準 changed",
         "  (one sentence added), compared with the full restricted build.",
         "- `-j 2`: the restricted edition from an empty cache with two processes, against the",

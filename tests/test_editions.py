@@ -692,6 +692,7 @@ def test_audit_normalises_as_plain_nfkc_would() -> None:
     for sample in [text, text + "\x00" + text, *samples]:
         split = audit.normalise_all(audit._SEPARATORS.split(sample))
         assert audit.segments(sample) == [unit for unit in split if len(unit) >= audit.NGRAM]
+        assert set(audit._parts(sample)) - {""} == set(audit._SEPARATORS.split(sample)) - {""}
 
 
 def test_audit_reads_labels_titles_and_terms_from_restricted_sources() -> None:

@@ -204,15 +204,27 @@ def segments(text: str) -> list[str]:
 
 
 def _joined_units(text: str) -> str:
-    """The normalised units of a text, of any length, joined by NULs. Each separator is
-    replaced by a NUL, which normalising keeps: at fifty departments, splitting the
-    restricted text at separators with a pattern, then joining it again, cost as much as
-    normalising it."""
+    """The normalised units of a text, of any length, joined by NULs, which normalising
+    keeps."""
     if "\x00" in text:
         return "\x00".join(normalise_all(_SEPARATORS.split(text)))
+    return _normalised_keeping_nul(_nul_separated(text))
+
+
+def _nul_separated(text: str) -> str:
+    """A text without NULs with each separator replaced by one: at fifty departments,
+    splitting the restricted text at separators with a pattern, then joining it again, cost
+    as much as normalising it."""
     for separator in _SEPARATOR_CHARACTERS:
         text = text.replace(separator, "\x00")
-    return _normalised_keeping_nul(text)
+    return text
+
+
+def _parts(text: str) -> list[str]:
+    """The units of a text as written (with empty ones where separators meet)."""
+    if "\x00" in text:
+        return _SEPARATORS.split(text)
+    return _nul_separated(text).split("\x00")
 
 
 def _grams(text: str) -> list[str]:
@@ -617,7 +629,7 @@ def _read_output(path: Path, rel: str, data: bytes, normalised: dict[str, str]) 
     normalised form of every unit met in this audit: pages repeat most of their units."""
     forms = _forms_of(path, data)
     names, links = _names_of(rel, data, forms)
-    parts = {part for text in forms.texts for part in _SEPARATORS.split(text)}
+    parts = {part for text in forms.texts for part in _parts(text)}
     new = [part for part in parts if part not in normalised]
     normalised.update(zip(new, normalise_all(new), strict=True))
     units = {normalised[part] for part in parts} - {""}
