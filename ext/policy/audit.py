@@ -248,13 +248,6 @@ def _sampled_grams(joined: str) -> list[str]:
     return _EVERY_STEP.findall(joined) + _LAST.findall(joined)
 
 
-def _telling(gram: str) -> bool:
-    """An n-gram of plain English letters only ("description", "important") is the
-    vocabulary of markup and of every theme's scripts, not of the policy: it tells nothing.
-    Japanese, digits and mixed runs do."""
-    return not (gram.isascii() and gram.isalpha())
-
-
 @dataclass
 class _Fingerprints:
     #: (restricted source, the SHA-256 of its bytes, its text), in the order of the sources:
@@ -766,6 +759,9 @@ class _Seen:
 
     runs: dict[str, list[str]] = field(default_factory=dict)  # run -> names in it
     token_lengths: list[int] = field(default_factory=list)
+    #: how every name made of run characters begins: its first ``start`` characters
+    starts: set[str] = field(default_factory=set)
+    start: int = MIN_NAME
     plain_tokens: list[str] = field(default_factory=list)  # with characters a run cannot hold
 
 
@@ -777,6 +773,8 @@ def _seen_for(prints: _Fingerprints) -> _Seen:
     seen = _Seen()
     runnable = [token for token in prints.names if _NAME_RUN.fullmatch(token)]
     seen.token_lengths = sorted({len(token) for token in runnable})
+    seen.start = min([MIN_NAME, *seen.token_lengths])
+    seen.starts = {token[:seen.start] for token in runnable}
     seen.plain_tokens = [token for token in prints.names if not _NAME_RUN.fullmatch(token)]
     return seen
 
@@ -784,14 +782,16 @@ def _seen_for(prints: _Fingerprints) -> _Seen:
 def _names_in_runs(text: str, prints: _Fingerprints, seen: _Seen) -> set[str]:
     """The restricted names that occur in ``text``: a name made of run characters occurs
     only inside one maximal run, so each distinct run is cut into pieces of the names'
-    lengths once, and the pieces are looked up."""
+    lengths once, where a name can begin, and the pieces are looked up."""
     found: set[str] = set()
+    step = seen.start
     for run in set(_NAME_RUN.findall(text)):
         names = seen.runs.get(run)
         if names is None:
-            names = [run[i:i + length] for length in seen.token_lengths
-                     for i in range(len(run) - length + 1)
-                     if run[i:i + length] in prints.names]
+            names = [run[i:i + length] for i in range(len(run) - step + 1)
+                     if run[i:i + step] in seen.starts
+                     for length in seen.token_lengths
+                     if i + length <= len(run) and run[i:i + length] in prints.names]
             seen.runs[run] = names
         found.update(names)
     found.update(token for token in seen.plain_tokens if token in text)
@@ -818,7 +818,11 @@ def _leaked_grams(prints: _Fingerprints, edition_grams: set[str],
     it. Only the edition's n-grams that no public source holds and that tell something can
     be findings; each source's n-grams are checked against that set at once, unless the
     same source was found clean against the same set before."""
-    suspect = {gram for gram in edition_grams - prints.public_grams if _telling(gram)}
+    # An n-gram of plain English letters only ("description", "important") is the vocabulary
+    # of markup and of every theme's scripts, not of the policy: it tells nothing. Japanese,
+    # digits and mixed runs do.
+    suspect = {gram for gram in edition_grams - prints.public_grams
+               if not (gram.isascii() and gram.isalpha())}
     leaked: dict[str, str] = {}
     if not suspect:
         return leaked
@@ -861,7 +865,7 @@ def _scan_text(prints: _Fingerprints, kept: _Restricted, file_units: dict[str, l
     the restricted n-grams, and every title against all its text. Only when something is
     found are the files gone through one by one, to say where."""
     units: set[str] = set().union(*file_units.values())
-    edition_grams = {gram for unit in units for gram in _grams(unit)}
+    edition_grams = {unit[i:i + NGRAM] for unit in units for i in range(len(unit) - NGRAM + 1)}
     leaked = _leaked_grams(prints, edition_grams, kept)
     held = _phrases_held(prints.phrases, units, edition_grams)
     if not (leaked or held):
