@@ -465,10 +465,8 @@ class _Restricted:
         return _CleanSources(self._beside("-clean.json"))
 
     def entry(self, digest: str, text: str) -> _Entry:
-        def work_out() -> _Entry:
-            grams = self.grams._kept(digest, lambda: _grams_of(text))
-            return _entry_of(text, grams)
-        return self.entries._kept(digest, work_out)
+        return self.entries._kept(
+            digest, lambda: _entry_of(text, self.grams_of(digest, text)))
 
     def grams_of(self, digest: str, text: str) -> str:
         return self.grams._kept(digest, lambda: _grams_of(text))
