@@ -44,6 +44,18 @@ def test_quick_splitter_finds_the_words_sphinx_finds(tmp_path: Path) -> None:
         assert quick.split(text) == sphinx.split(text), text[:80]
 
 
+def test_a_short_text_met_again_gives_the_same_words() -> None:
+    """Short texts are remembered with their words: the second answer is the first, and
+    changing a list that was handed out does not change what is remembered."""
+    quick, sphinx = Splitter({}), DefaultSplitter({})
+    for text in ("情報セキュリティ", "実施する対策基準：", "第3の1(2)"):
+        first = quick.split(text)
+        first.append("書き足し")
+        assert quick.split(text) == sphinx.split(text)
+    long = "情報セキュリティ対策基準に定めるところにより、" * 4
+    assert quick.split(long) == quick.split(long) == sphinx.split(long)
+
+
 def test_restricted_search_index_is_the_one_sphinx_writes(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The restricted edition of the docs tree, built with the quick splitter (chosen by the
     extension) and with Sphinx's own (chosen in the configuration): the same search index,

@@ -32,6 +32,7 @@ import html
 import json
 import os
 import re
+import shutil
 import unicodedata
 import urllib.parse
 import zlib
@@ -358,12 +359,6 @@ class _Kept:
         self.used[key] = entry
         return entry
 
-    def keep(self, keys: Iterable[str]) -> None:
-        """Keep the entries of ``keys`` too, though this audit did not need them."""
-        for key in keys:
-            if key not in self.used and key in self.entries:
-                self.used[key] = self.entries[key]
-
     def save(self) -> None:
         if self.path is not None and self.used != self.entries:
             _write_whole(self.path, {"key": self.key, "files": self.used}, self.escaped)
@@ -400,16 +395,53 @@ class _EntryCache(_Kept):
         return None
 
 
-class _GramCache(_Kept):
-    """The n-grams of restricted files, by the SHA-256 of their bytes, in a file of their
-    own: most audits do not read it (see ``_CleanSources``)."""
+class _GramFiles:
+    """The n-grams of restricted files, one small file per file's SHA-256, in a folder keyed
+    by this module's code. Most audits read none of them (see ``_CleanSources``); after one
+    source changed, only its own n-grams are worked out and written, not every source's
+    read and written back. Files of sources that are gone, and folders of other code, are
+    removed when the audit saves."""
 
-    escaped = False
+    def __init__(self, path: Path | None) -> None:
+        self.folder = None if path is None else path.with_name(
+            f"{path.stem}-grams-{_code_key()[:16]}")
+        self.new: dict[str, str] = {}
 
-    def _accepted(self, value: object) -> str | None:
-        if isinstance(value, str) and (not value or len(value) % (NGRAM + 1) == NGRAM):
-            return value
-        return None
+    def _kept(self, digest: str, work_out: Callable[[], str]) -> str:
+        found = self.new.get(digest)
+        if found is not None:
+            return found
+        if self.folder is not None:
+            try:
+                found = (self.folder / digest).read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                found = None
+            if found is not None and (not found or len(found) % (NGRAM + 1) == NGRAM):
+                return found
+        found = self.new[digest] = work_out()
+        return found
+
+    def save(self, digests: Iterable[str]) -> None:
+        """Write the n-grams worked out in this audit; keep only those of ``digests``."""
+        if self.folder is None:
+            return
+        keep = set(digests)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for digest, grams in self.new.items():
+                if digest in keep:
+                    partial = self.folder / f"{digest}.partial"
+                    partial.write_text(grams, encoding="utf-8")
+                    os.replace(partial, self.folder / digest)
+            for name in os.listdir(self.folder):
+                if name not in keep:
+                    (self.folder / name).unlink(missing_ok=True)
+            prefix = self.folder.name.rsplit("-", 1)[0] + "-"
+            for other in self.folder.parent.iterdir():
+                if other.name.startswith(prefix) and other != self.folder and other.is_dir():
+                    shutil.rmtree(other, ignore_errors=True)
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written costs time, never a finding
 
 
 class _CleanSources:
@@ -446,7 +478,7 @@ class _Restricted:
 
     entries: _EntryCache
     path: Path | None
-    _grams: _GramCache | None = None
+    _grams: _GramFiles | None = None
 
     @classmethod
     def at(cls, cache: Path | None) -> _Restricted:
@@ -456,9 +488,9 @@ class _Restricted:
         return None if self.path is None else self.path.with_name(self.path.stem + suffix)
 
     @property
-    def grams(self) -> _GramCache:
+    def grams(self) -> _GramFiles:
         if self._grams is None:
-            self._grams = _GramCache(self._beside("-grams.json"))
+            self._grams = _GramFiles(self.path)
         return self._grams
 
     def clean_sources(self) -> _CleanSources:
@@ -474,8 +506,7 @@ class _Restricted:
     def save(self, digests: Iterable[str]) -> None:
         self.entries.save()
         if self._grams is not None:
-            self._grams.keep(digests)
-            self._grams.save()
+            self._grams.save(digests)
 
 
 #: Below this many strings to look for, each is simply searched for.

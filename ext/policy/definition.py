@@ -329,7 +329,7 @@ class TermsDomain(Domain):
         terms = self.visible_from(docname, owners)
         by_term = {term.term: term for term in terms}
         names = {name: term.term for term in terms for name in [*term.names, *term.forms]}
-        return terminology.TermMatcher(names), by_term
+        return terminology.matcher(tuple(names.items())), by_term
 
     def check_consistency(self) -> None:
         self._check_definitions()

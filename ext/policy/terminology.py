@@ -14,6 +14,7 @@ Japanese has no spaces between words, so everything here matches on characters:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -201,3 +202,10 @@ def doubled(text: str) -> list[Match]:
 def around(text: str, match: Match, width: int = 6) -> str:
     """The found text with a little context, as the editor will search for it."""
     return text[max(0, match.start - width):match.end + width].replace("\n", "")
+
+
+@functools.lru_cache(maxsize=32)
+def matcher(names: tuple[tuple[str, str], ...]) -> TermMatcher:
+    """The matcher of these names, made once: every page of one level sees the same terms,
+    and making one compiles three patterns."""
+    return TermMatcher(dict(names))

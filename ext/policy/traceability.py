@@ -38,7 +38,6 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective, SphinxRole
-from sphinx.util.nodes import make_refnode
 
 from . import clause, edition
 from .messages import PolicyError, report
@@ -333,6 +332,25 @@ class Trace:
     _covered: dict[tuple[Clause, str], bool] = field(default_factory=dict, repr=False)
     _inner: dict[tuple[Clause, str], list[Clause]] = field(default_factory=dict, repr=False)
     _by_document: dict[tuple[str, str], list[Clause]] = field(default_factory=dict, repr=False)
+    _implemented_in: dict[str, list[Clause]] | None = field(default=None, repr=False)
+    _link_texts: dict[Clause, str] = field(default_factory=dict, repr=False)
+
+    def implemented_in(self, docname: str) -> list[Clause]:
+        """The clauses of one document that something implements: each page asks, and
+        going through every clause of the tree for each page was pages × clauses."""
+        if self._implemented_in is None:
+            self._implemented_in = {}
+            for item in self.implemented_by:
+                self._implemented_in.setdefault(item.docname, []).append(item)
+        return self._implemented_in.get(docname, [])
+
+    def link_text(self, env: BuildEnvironment, item: Clause) -> str:
+        """How a view names a clause: its number as other documents write it, and its
+        title, shortened. The matrix and the lists name one clause many times."""
+        found = self._link_texts.get(item)
+        if found is None:
+            found = self._link_texts[item] = f"{_number(env, item)} {_short(item.title)}".strip()
+        return found
 
     def covered(self, item: Clause, tier: str) -> bool:
         """Implemented directly, or (for a clause holding counted clauses) through all of
@@ -584,6 +602,7 @@ class TraceViews(SphinxPostTransform):
         env = self.env
         self.docname = env.docname
         self.builder = env._app.builder
+        self._uris: dict[str, str] = {}  # document -> its address from this page
         trace = _TRACES.get(id(env))
         if trace is None:
             trace = _TRACES[id(env)] = build_trace(env)
@@ -605,8 +624,8 @@ class TraceViews(SphinxPostTransform):
             anchor.parent.insert(anchor.parent.index(anchor) + 1,
                                  self._implemented_by(item, lower))
         if lower is not None:
-            for item in self.trace.implemented_by:
-                if item.docname == self.docname and item not in drawn:
+            for item in trace.implemented_in(self.docname):
+                if item not in drawn:
                     self._place(item, self._implemented_by(item, lower))
         for placeholder in placeholders:
             placeholder.replace_self(self._matrix())
@@ -636,9 +655,21 @@ class TraceViews(SphinxPostTransform):
         return nodes.inline("", "なし", classes=["policy-trace-gap"])
 
     def _link(self, item: Clause) -> nodes.Element:
-        text = f"{_number(self.env, item)} {_short(item.title)}".strip()
-        return make_refnode(self.builder, self.docname, item.docname, item.anchor,
-                            nodes.Text(text), item.title)
+        """A link to a clause, as ``make_refnode`` makes it, with the address of each
+        document worked out once per page: the matrix links to thousands of clauses."""
+        reference = nodes.reference("", "", nodes.Text(self.trace.link_text(self.env, item)),
+                                    internal=True)
+        if item.docname == self.docname and item.anchor:
+            reference["refid"] = item.anchor
+        else:
+            uri = self._uris.get(item.docname)
+            if uri is None:
+                uri = self._uris[item.docname] = self.builder.get_relative_uri(
+                    self.docname, item.docname)
+            reference["refuri"] = f"{uri}#{item.anchor}" if item.anchor else uri
+        if item.title:
+            reference["reftitle"] = item.title
+        return reference
 
     def _place(self, item: Clause, view: nodes.Element) -> None:
         """At the end of a clause's own text: before the first clause inside it (a section
