@@ -114,6 +114,33 @@ def test_incremental_build_follows_edits_to_definitions(tmp_path: Path) -> None:
     assert "入退室記録簿" not in _main(out / "yougo.html").text_content()
 
 
+def test_unchanged_text_is_checked_again_against_changed_terms(tmp_path: Path) -> None:
+    """The findings about a document's text are kept with it between builds, but only for
+    the terms it was checked against: a new term makes text that was not read again a
+    variant spelling of it, and the build fails there; a term used only in such text is not
+    called unused."""
+    src = _with_parts(tmp_path)
+    later = src / "restricted" / "later.md"
+    later.write_text("---\norphan: true\n---\n# 後の文書\n\n点検簿冊の綴りを確かめる。\n\n"
+                     "入退室記録簿ーを毎日確かめる。\n", encoding="utf-8")
+    assert build(src, "restricted", tmp_path).ok
+    read_at = _doctree(tmp_path, src, "restricted", "restricted/later").stat().st_mtime_ns
+
+    taisaku = src / "restricted" / "taisaku.md"
+    _append_definition(taisaku, "点検簿冊", "点検の結果を綴じた簿冊をいう。")
+    result = build(src, "restricted", tmp_path)
+    assert result.ok, "\n".join(result.lines)
+    assert not any("term-unused" in line for line in result.lines)
+    assert _doctree(tmp_path, src, "restricted", "restricted/later").stat().st_mtime_ns == read_at
+
+    _append_definition(taisaku, "入退室記録簿", "入退室の記録を綴じた簿冊をいう。")
+    result = build(src, "restricted", tmp_path)
+    assert not result.ok
+    line = later.read_text(encoding="utf-8").split("\n").index("入退室記録簿ーを毎日確かめる。") + 1
+    assert [found for found in result.lines if "[policy.term-variant]" in found
+            and f"later.md:{line}" in found], result.lines
+
+
 def test_incremental_public_build_follows_a_changed_basic_definition(tmp_path: Path) -> None:
     src = copy_root(ROOT, tmp_path)
     assert build(src, "public", tmp_path).ok

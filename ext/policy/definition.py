@@ -23,9 +23,11 @@ restricted one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -282,8 +284,10 @@ class TermsDomain(Domain):
         "references": {},  # docname -> [(term, line)] of {term} roles
         "term_lists": {},  # docname -> True where the 用語集 is placed
         "signature": {},  # term -> what its links and 用語集 entries show, at the last build
+        "checked": {},  # docname -> (terms it was checked against, terms used, findings)
     }
-    _PER_DOC = ("definitions", "texts", "references", "term_lists")
+    _PER_DOC = ("definitions", "texts", "references", "term_lists", "checked")
+    data_version = 2
 
     def clear_doc(self, docname: str) -> None:
         for key in self._PER_DOC:
@@ -347,28 +351,35 @@ class TermsDomain(Domain):
                 report(code, (term.docname, term.line), term=name,
                        other=f"{self.env.doc2path(first.docname, False)}:{first.line}")
 
-    def _check_texts(self) -> None:
+    def checked_documents(self, owners: dict[str, Term] | None = None,
+                          ) -> Iterator[tuple[str, tuple[str, list[str], list]]]:
+        """Every document with its text checked: (key, terms used, findings). Worked out for
+        a document only when it was read again or its terms changed; ``env-updated`` works
+        them out, so that they are kept with the environment Sphinx saves next."""
         env = self.env
-        terms = self.terms()
-        owners = self.governing(terms)
+        owners = self.governing() if owners is None else owners
         matchers: dict[str, tuple[terminology.TermMatcher, dict[str, Term]]] = {}
-        used: set[str] = set()
         for docname in sorted(self.data["texts"]):
             level = doc_level(env, docname)
             if level not in matchers:  # the same terms for every document of a level
                 matchers[level] = self.matcher_for(docname, owners)
             matcher, by_term = matchers[level]
-            for line, text, kind, owner in self.data["texts"][docname]:
-                uses = matcher.uses(text)
-                used.update(m.key for m in uses if m.key != owner)
-                for match in terminology.doubled(text):
-                    report("doubled-character", (docname, line + text[:match.start].count("\n")),
-                           found=match.text, context=terminology.around(text, match))
-                if kind == "plain":
-                    continue
-                for match in matcher.variants(text, uses):
-                    report("term-variant", (docname, line + text[:match.start].count("\n")),
-                           found=match.text, term=by_term[match.key].term)
+            key = _checked_key(matcher)
+            checked = self.data["checked"].get(docname)
+            if checked is None or checked[0] != key:
+                checked = self.data["checked"][docname] = (
+                    key, *_check_document(self.data["texts"][docname], matcher, by_term))
+            yield docname, checked
+
+    def _check_texts(self) -> None:
+        env = self.env
+        terms = self.terms()
+        owners = self.governing(terms)
+        used: set[str] = set()
+        for docname, (_key, uses, findings) in self.checked_documents(owners):
+            used.update(uses)
+            for code, line, fields in findings:
+                report(code, (docname, line), **fields)
             for target, _line in self.data["references"].get(docname, []):
                 used.add(target)
         used |= {owners[name].term for name in list(used) if name in owners}
@@ -389,6 +400,40 @@ class TermsDomain(Domain):
         }
 
 
+@functools.lru_cache(maxsize=32)
+def _checked_key(matcher: terminology.TermMatcher) -> str:
+    """What the check of a document's text depends on besides the text: the names of the
+    terms and the code that checks. Findings kept under another key are worked out again."""
+    return hashlib.sha256(repr(sorted(matcher.names.items())).encode() + _code()).hexdigest()
+
+
+@functools.cache
+def _code() -> bytes:
+    return b"".join(Path(path).read_bytes() for path in (terminology.__file__, __file__))
+
+
+def _check_document(texts: list, matcher: terminology.TermMatcher, by_term: dict[str, Term],
+                    ) -> tuple[list[str], list[tuple[str, int, dict[str, str]]]]:
+    """The terms one document uses and what its text is found to say wrong (doubled
+    characters, variant spellings of terms). Kept with the document until it is read again
+    or its terms change: a build after one clause changed does not go through every text of
+    the tree again, yet reports the same findings."""
+    used: set[str] = set()
+    findings: list[tuple[str, int, dict[str, str]]] = []
+    for line, text, kind, owner in texts:
+        uses = matcher.uses(text)
+        used.update(m.key for m in uses if m.key != owner)
+        for match in terminology.doubled(text):
+            findings.append(("doubled-character", line + text[:match.start].count("\n"),
+                             {"found": match.text, "context": terminology.around(text, match)}))
+        if kind == "plain":
+            continue
+        for match in matcher.variants(text, uses):
+            findings.append(("term-variant", line + text[:match.start].count("\n"),
+                             {"found": match.text, "term": by_term[match.key].term}))
+    return sorted(used), findings
+
+
 def _on_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
                      removed: set[str]) -> list[str]:
     """Documents that define a term also defined in a changed document are read again, so
@@ -401,6 +446,12 @@ def _on_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], change
         docname for docname, entries in definitions.items()
         if docname not in touched and any(name in names for e in entries for name in e["names"])
     )
+
+
+def _check_before_saving(app: Sphinx, env: BuildEnvironment) -> None:
+    domain: TermsDomain = env.domains["terms"]  # type: ignore[assignment]
+    for _checked in domain.checked_documents():
+        pass
 
 
 def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -547,5 +598,6 @@ def setup_definitions(app: Sphinx) -> None:
     app.connect("doctree-read", _on_doctree_read)
     app.connect("env-get-outdated", _on_get_outdated)
     app.connect("env-get-updated", _on_get_updated)
+    app.connect("env-updated", _check_before_saving)
     app.connect("warn-missing-reference", _on_warn_missing_reference, priority=400)
     app.add_post_transform(TermLinker)
