@@ -708,6 +708,23 @@ def test_audit_reads_labels_titles_and_terms_from_restricted_sources() -> None:
     assert audit._names_in("Title\n=====\n") == (set(), {"Title"})
 
 
+def test_audit_does_not_trust_an_emptied_file_of_n_grams(
+        clean_public: tuple[Path, Path], tmp_path: Path) -> None:
+    """An empty file of a source's n-grams would say that the source has nothing to find:
+    it is worked out again from the source, and the planted text is found."""
+    out, src = clean_public
+    cache = tmp_path / "cache" / "audit.json"
+    assert audit.audit_edition(out, src, cache=cache).clean
+    grams = list(cache.parent.glob("audit-grams-*/*"))
+    assert grams
+    for path in grams:
+        path.write_text("", encoding="utf-8")
+    cache.unlink()  # the entries too, so that each source's n-grams are asked for
+    PLANTS["text in a paragraph"](out, src)
+    hits = audit.audit_edition(out, src, cache=cache).hits
+    assert any(hit.source == "secret/index.md" and hit.kind == "text" for hit in hits), hits
+
+
 def test_audit_skips_a_source_found_clean_only_while_it_and_the_edition_are_unchanged(
         clean_public: tuple[Path, Path], tmp_path: Path) -> None:
     """A restricted source found to share nothing with the edition is not looked at again

@@ -416,7 +416,8 @@ class _GramFiles:
                 found = (self.folder / digest).read_text(encoding="utf-8")
             except (OSError, ValueError):
                 found = None
-            if found is not None and (not found or len(found) % (NGRAM + 1) == NGRAM):
+            # An empty file is not trusted: it would say the source has nothing to match.
+            if found and len(found) % (NGRAM + 1) == NGRAM:
                 return found
         found = self.new[digest] = work_out()
         return found

@@ -449,9 +449,10 @@ def _on_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], change
 
 
 def _check_before_saving(app: Sphinx, env: BuildEnvironment) -> None:
+    """Check the text of the documents just read now, not at ``check_consistency``: Sphinx
+    saves the environment between the two, and what is worked out later is lost."""
     domain: TermsDomain = env.domains["terms"]  # type: ignore[assignment]
-    for _checked in domain.checked_documents():
-        pass
+    list(domain.checked_documents())
 
 
 def _on_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:

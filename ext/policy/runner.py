@@ -159,7 +159,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, editi
 #: (every page's doctree is kept until it is written), comes every ten million or so. With
 #: CPython's thresholds a full collection came whenever the heap had grown by a quarter: at
 #: five hundred documents, 25 of them took a quarter of the restricted build. Peak memory
-#: rises by about two fifths (620 to 890 MiB there).
+#: rises by about two fifths (620 to about 850 MiB there).
 _BUILD_THRESHOLDS = (50_000, 20, 10)
 
 

@@ -209,4 +209,3 @@ def matcher(names: tuple[tuple[str, str], ...]) -> TermMatcher:
     """The matcher of these names, made once: every page of one level sees the same terms,
     and making one compiles three patterns."""
     return TermMatcher(dict(names))
-
