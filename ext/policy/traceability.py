@@ -38,6 +38,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.nodes import make_refnode
 
 from . import clause, edition
 from .messages import PolicyError, report
@@ -602,7 +603,6 @@ class TraceViews(SphinxPostTransform):
         env = self.env
         self.docname = env.docname
         self.builder = env._app.builder
-        self._uris: dict[str, str] = {}  # document -> its address from this page
         trace = _TRACES.get(id(env))
         if trace is None:
             trace = _TRACES[id(env)] = build_trace(env)
@@ -655,21 +655,8 @@ class TraceViews(SphinxPostTransform):
         return nodes.inline("", "なし", classes=["policy-trace-gap"])
 
     def _link(self, item: Clause) -> nodes.Element:
-        """A link to a clause, as ``make_refnode`` makes it, with the address of each
-        document worked out once per page: the matrix links to thousands of clauses."""
-        reference = nodes.reference("", "", nodes.Text(self.trace.link_text(self.env, item)),
-                                    internal=True)
-        if item.docname == self.docname and item.anchor:
-            reference["refid"] = item.anchor
-        else:
-            uri = self._uris.get(item.docname)
-            if uri is None:
-                uri = self._uris[item.docname] = self.builder.get_relative_uri(
-                    self.docname, item.docname)
-            reference["refuri"] = f"{uri}#{item.anchor}" if item.anchor else uri
-        if item.title:
-            reference["reftitle"] = item.title
-        return reference
+        return make_refnode(self.builder, self.docname, item.docname, item.anchor,
+                            nodes.Text(self.trace.link_text(self.env, item)), item.title)
 
     def _place(self, item: Clause, view: nodes.Element) -> None:
         """At the end of a clause's own text: before the first clause inside it (a section
