@@ -15,6 +15,7 @@ command line over ``policy.runner``, whose functions return results that tests c
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import subprocess
@@ -159,4 +160,11 @@ def main(argv: list[str]) -> int:
 if __name__ == "__main__":
     if not _inside_venv():
         _bootstrap()
-    sys.exit(main(sys.argv[1:]))
+    status = main(sys.argv[1:])
+    # What a build leaves in memory (Sphinx's environment and every page's document tree,
+    # held in reference cycles) is given back by the operating system when the process
+    # ends. Set aside from collection, Python does not go through it first at exit: a full
+    # collection and the freeing of every object took 0.7 s after a one-clause rebuild at
+    # ten departments, and 2.7 s after a full build.
+    gc.freeze()
+    sys.exit(status)

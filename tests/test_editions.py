@@ -9,6 +9,7 @@ them, by any path; the restricted edition must hold them (so the canaries are re
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -642,6 +643,7 @@ def test_audit_looks_for_many_names_as_a_plain_search_would() -> None:
                "基準の第", "", "資産の分類ab-2", "末尾。", "\x00末尾"]
     needles += [text[i:j] for i in range(len(text)) for j in range(i, min(len(text), i + 6))]
     needles += [f"{needle}{n}" for n in range(3) for needle in needles]
+    needles += [f"{n}{needle}" for n in range(3) for needle in needles]
     plain = {needle for needle in needles if needle in text}
     assert len(set(needles)) > audit._MANY > 20
     assert audit._found_in(needles, text) == plain
@@ -723,6 +725,40 @@ def test_audit_does_not_trust_an_emptied_file_of_n_grams(
     PLANTS["text in a paragraph"](out, src)
     hits = audit.audit_edition(out, src, cache=cache).hits
     assert any(hit.source == "secret/index.md" and hit.kind == "text" for hit in hits), hits
+
+
+def test_audit_keeps_the_n_grams_of_all_sources_in_one_pack(
+        clean_public: tuple[Path, Path], tmp_path: Path) -> None:
+    """The n-grams of every restricted source are kept in one pack when an audit needed them
+    all; a source changed since gets a small file of its own, folded into the pack when all
+    are needed again. A pack that does not hold what its first line says is not trusted:
+    every source is worked out again, and the planted text is found."""
+    out, src = clean_public
+    cache = tmp_path / "cache" / "audit.json"
+    memo = cache.with_name("audit-clean.json")
+    assert audit.audit_edition(out, src, cache=cache).clean
+    (folder,) = cache.parent.glob("audit-grams-*")
+    assert {path.name for path in folder.iterdir()} == {"pack"}
+
+    child = src / "secret" / "child.md"
+    child.write_text(child.read_text(encoding="utf-8") + "\n追加した段落の文章で、公開版にはない\n",
+                     encoding="utf-8")
+    digest = hashlib.sha256(child.read_bytes()).hexdigest()
+    assert audit.audit_edition(out, src, cache=cache).clean
+    assert {path.name for path in folder.iterdir()} == {"pack", digest}
+    memo.unlink()  # as after a change of the edition's text: every source matched again
+    assert audit.audit_edition(out, src, cache=cache).clean
+    assert {path.name for path in folder.iterdir()} == {"pack"}
+    pack = (folder / "pack").read_text(encoding="utf-8")
+    index, body = pack.split("\n", 1)
+    assert digest in dict(json.loads(index))
+
+    (folder / "pack").write_text(index + "\n" + body[1:], encoding="utf-8")  # one short
+    PLANTS["text in a paragraph"](out, src)
+    memo.unlink()
+    hits = audit.audit_edition(out, src, cache=cache).hits
+    assert any(hit.source == "secret/index.md" and hit.kind == "text" for hit in hits), hits
+    assert (folder / "pack").read_text(encoding="utf-8") == pack  # written whole again
 
 
 def test_audit_skips_a_source_found_clean_only_while_it_and_the_edition_are_unchanged(

@@ -31,6 +31,7 @@ import hashlib
 import html
 import json
 import os
+import posixpath
 import re
 import shutil
 import unicodedata
@@ -133,11 +134,17 @@ def _read_text(path: Path) -> tuple[str | None, bytes | None]:
         return None, data
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+    """Every file under ``root``, in a stable order, with its path relative to ``root``
+    written with slashes (worked out once per folder: at five hundred sources, pathlib's
+    ``relative_to`` for each file was a tenth of an audit with its cache)."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
+        folder = Path(dirpath)
+        prefix = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
         for name in sorted(filenames):
-            yield Path(dirpath, name)
+            yield folder / name, prefix + name
 
 
 # --- normalising and fingerprinting ----------------------------------------------------------
@@ -364,12 +371,15 @@ class _Kept:
             _write_whole(self.path, {"key": self.key, "files": self.used}, self.escaped)
 
 
-def _write_whole(path: Path, value: object, escaped: bool = True) -> None:
-    """A cache file written whole, then renamed, so that a reader never meets half a file."""
+def _write_whole(path: Path, value: object, escaped: bool = True,
+                 text: str | None = None) -> None:
+    """A cache file (``value`` as JSON, or ``text``) written whole, then renamed, so that a
+    reader never meets half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(value, ensure_ascii=escaped), encoding="utf-8")
+        partial.write_text(json.dumps(value, ensure_ascii=escaped) if text is None else text,
+                           encoding="utf-8")
         os.replace(partial, path)
     except (OSError, ValueError):
         pass  # a cache that cannot be written costs time, never a finding
@@ -396,53 +406,120 @@ class _EntryCache(_Kept):
 
 
 class _GramFiles:
-    """The n-grams of restricted files, one small file per file's SHA-256, in a folder keyed
-    by this module's code. Most audits read none of them (see ``_CleanSources``); after one
-    source changed, only its own n-grams are worked out and written, not every source's
-    read and written back. Files of sources that are gone, and folders of other code, are
-    removed when the audit saves."""
+    """The n-grams of restricted files, in a folder keyed by this module's code: one pack of
+    every file's n-grams, written whenever an audit needed them all (from nothing, or after
+    the edition's text changed), and beside it one small file per file's SHA-256 for those
+    worked out since (after one source changed, only its n-grams are worked out and
+    written). Matching every source again then reads two or three files, not hundreds.
+    Files of sources that are gone, and folders of other code, are removed when the audit
+    saves; what cannot be read or has the wrong shape is worked out again."""
+
+    PACK = "pack"
 
     def __init__(self, path: Path | None) -> None:
         self.folder = None if path is None else path.with_name(
             f"{path.stem}-grams-{_code_key()[:16]}")
         self.new: dict[str, str] = {}
+        self.read: dict[str, str] = {}
+        self._index: dict[str, int] | None = None
+        self._packed: dict[str, str] | None = None
+        self._damaged = False
+
+    def _pack_index(self) -> dict[str, int]:
+        """The pack's first line: each file's SHA-256 with the length of its n-grams."""
+        if self._index is None:
+            self._index = {}
+            if self.folder is not None:
+                try:
+                    with open(self.folder / self.PACK, encoding="utf-8") as pack:
+                        index = json.loads(pack.readline())
+                    if isinstance(index, list) and all(
+                            isinstance(item, list) and len(item) == 2
+                            and isinstance(item[0], str) and isinstance(item[1], int)
+                            and _well_formed(item[1]) for item in index):
+                        self._index = dict(index)
+                except (OSError, ValueError):
+                    pass
+        return self._index
+
+    def _pack(self) -> dict[str, str]:
+        """The pack's n-grams by SHA-256, read once; nothing, and the pack written again
+        when the audit saves, if it does not hold what its first line says."""
+        if self._packed is None:
+            self._packed = {}
+            index = self._pack_index()
+            try:
+                with open(self.folder / self.PACK, encoding="utf-8") as pack:  # type: ignore[operator]
+                    pack.readline()
+                    body = pack.read()
+            except (OSError, ValueError, TypeError):
+                return self._packed
+            if len(body) != sum(index.values()) + len(index) - 1:
+                self._damaged = True
+                return self._packed
+            at = 0
+            for digest, length in index.items():
+                self._packed[digest] = body[at:at + length]
+                at += length + 1
+        return self._packed
 
     def _kept(self, digest: str, work_out: Callable[[], str]) -> str:
         found = self.new.get(digest)
+        if found is None:
+            found = self.read.get(digest)
         if found is not None:
             return found
         if self.folder is not None:
-            try:
-                found = (self.folder / digest).read_text(encoding="utf-8")
-            except (OSError, ValueError):
-                found = None
+            if digest in self._pack_index():
+                found = self._pack().get(digest)
+            else:
+                try:
+                    found = (self.folder / digest).read_text(encoding="utf-8")
+                except (OSError, ValueError):
+                    found = None
             # An empty file is not trusted: it would say the source has nothing to match.
-            if found and len(found) % (NGRAM + 1) == NGRAM:
+            if found and _well_formed(len(found)):
+                self.read[digest] = found
                 return found
         found = self.new[digest] = work_out()
         return found
 
     def save(self, digests: Iterable[str]) -> None:
-        """Write the n-grams worked out in this audit; keep only those of ``digests``."""
+        """Write the n-grams worked out in this audit; keep only those of ``digests``. When
+        this audit had every source's n-grams, they are written as the pack."""
         if self.folder is None:
             return
-        keep = set(digests)
+        keep = list(dict.fromkeys(digests))
+        have = {**self.read, **self.new}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            for digest, grams in self.new.items():
-                if digest in keep:
-                    partial = self.folder / f"{digest}.partial"
-                    partial.write_text(grams, encoding="utf-8")
-                    os.replace(partial, self.folder / digest)
-            for name in os.listdir(self.folder):
-                if name not in keep:
-                    (self.folder / name).unlink(missing_ok=True)
+            singles = set(os.listdir(self.folder)) - {self.PACK}
+            whole = all(digest in have for digest in keep)
+            if keep and whole and (singles or self._damaged
+                                   or list(self._pack_index()) != keep):
+                index = [[digest, len(have[digest])] for digest in keep]
+                _write_whole(self.folder / self.PACK, None, text=json.dumps(index) + "\n"
+                             + "\n".join(have[digest] for digest in keep))
+                singles |= set(keep)  # none is needed beside the pack
+                keep = []
+            else:
+                for digest, grams in self.new.items():
+                    if digest in keep:
+                        _write_whole(self.folder / digest, None, text=grams)
+            for name in singles - set(keep):
+                (self.folder / name).unlink(missing_ok=True)
             prefix = self.folder.name.rsplit("-", 1)[0] + "-"
             for other in self.folder.parent.iterdir():
                 if other.name.startswith(prefix) and other != self.folder and other.is_dir():
                     shutil.rmtree(other, ignore_errors=True)
         except (OSError, ValueError):
             pass  # a cache that cannot be written costs time, never a finding
+
+
+def _well_formed(length: int) -> bool:
+    """Whether a source's n-grams could be this many characters long: NGRAM each, one space
+    between two, and at least one."""
+    return length > 0 and length % (NGRAM + 1) == NGRAM
 
 
 class _CleanSources:
@@ -510,20 +587,25 @@ class _Restricted:
             self._grams.save(digests)
 
 
-#: Below this many strings to look for, each is simply searched for.
-_MANY = 200
+#: Below this many strings to look for, each is simply searched for: making the set of the
+#: text's MIN_NAME-character pieces costs about as much as searching a long text a thousand
+#: times.
+_MANY = 1000
 
 
 def _found_in(needles: Iterable[str], text: str) -> set[str]:
     """The strings of ``needles`` that occur in ``text``. With many of them (restricted
-    labels, titles, terms), each is searched for only if its first MIN_NAME characters occur
-    in the text: a set lookup that for most of them says no."""
+    labels, titles, terms), each is searched for only if its first and its last MIN_NAME
+    characters occur in the text: two set lookups that for most of them say no (Japanese
+    titles often begin alike: 「情報セキュリティ…」)."""
     needles = set(needles)
     if len(needles) < _MANY:
         return {needle for needle in needles if needle in text}
-    starts = {text[i:i + MIN_NAME] for i in range(len(text) - MIN_NAME + 1)}
+    pieces = {text[i:i + MIN_NAME] for i in range(len(text) - MIN_NAME + 1)}
     return {needle for needle in needles
-            if (len(needle) < MIN_NAME or needle[:MIN_NAME] in starts) and needle in text}
+            if (len(needle) < MIN_NAME
+                or (needle[:MIN_NAME] in pieces and needle[-MIN_NAME:] in pieces))
+            and needle in text}
 
 
 def _fingerprint(srcdir: Path, rules: _Rules,
@@ -531,8 +613,7 @@ def _fingerprint(srcdir: Path, rules: _Rules,
     public_text: list[str] = []
     public_parts: set[str] = set()
     restricted: list[tuple[str, Path, str | None, bytes | None]] = []
-    for path in _walk(srcdir):
-        rel = path.relative_to(srcdir).as_posix()
+    for path, rel in _walk(srcdir):
         if any(part.startswith(".") for part in rel.split("/")):
             continue
         text, data = _read_text(path)
@@ -540,7 +621,7 @@ def _fingerprint(srcdir: Path, rules: _Rules,
             # Catalogs are derived from the documents: what they say proves nothing public.
             if text is not None and path.suffix not in (".po", ".pot"):
                 public_text.append(text)
-            public_parts.update(Path(rel).with_suffix("").parts)
+            public_parts.update(posixpath.splitext(rel)[0].split("/"))
         else:
             restricted.append((rel, path, text, data))
     public_raw = "\n".join(public_text)
@@ -557,7 +638,7 @@ def _fingerprint(srcdir: Path, rules: _Rules,
         prints.hashes.setdefault(digest, rel)
         docname = rel.rsplit(".", 1)[0]
         prints.names.setdefault(docname, rel)
-        for part in Path(docname).parts:
+        for part in docname.split("/"):
             if len(part) >= MIN_NAME and part not in public_parts:
                 parts.setdefault(part, rel)
         if text is None:
@@ -598,6 +679,8 @@ class _Forms:
 
     raw: str | None = None
     parsed: list[str] = field(default_factory=list)
+    #: an HTML page as parsed, for its attributes
+    tree: Any = None
 
     @functools.cached_property
     def texts(self) -> list[str]:
@@ -634,6 +717,7 @@ def _forms_of(path: Path, data: bytes) -> _Forms:
             tree = lxml_html.fromstring(data)
         except (etree.ParserError, ValueError):
             return forms
+        forms.tree = tree
         forms.parsed.append("\n".join(tree.itertext()))
         attributes = [value for element in tree.iter() if isinstance(element.tag, str)
                       for value in element.attrib.values()]
@@ -681,7 +765,7 @@ class _OutputCache(_Kept):
 
 
 def _all_text(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, list) and all(map(str.__instancecheck__, value))
 
 
 def _outputs_cache(cache: Path | None) -> Path | None:
@@ -714,8 +798,7 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
     for dirpath, _dirnames, _filenames in os.walk(out):
         if Path(dirpath) != out:
             _check_structure(Path(dirpath).relative_to(out).as_posix(), report)
-    for path in _walk(out):
-        rel = path.relative_to(out).as_posix()
+    for path, rel in _walk(out):
         report.files_scanned += 1
         found[rel] = {}
         _check_structure(rel, report)
@@ -751,10 +834,12 @@ def _names_of(rel: str, data: bytes, forms: _Forms) -> tuple[list[str], list[str
     if Path(rel).name in _NAME_TABLES:
         names.extend(forms.texts)
     elif rel.endswith((".html", ".htm", ".xhtml")):
-        try:
-            tree = lxml_html.fromstring(data)
-        except (etree.ParserError, ValueError):
-            return names + forms.texts, links  # unreadable as HTML: names anywhere
+        tree = forms.tree
+        if tree is None:
+            try:
+                tree = lxml_html.fromstring(data)
+            except (etree.ParserError, ValueError):
+                return names + forms.texts, links  # unreadable as HTML: names anywhere
         for element in tree.iter():
             if isinstance(element.tag, str):
                 for attribute, value in element.attrib.items():

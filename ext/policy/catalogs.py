@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sphinx_intl import basic as intl
 from sphinx_intl import catalog as intl_catalog
 
-from . import audit, messages
+from . import messages
 
 if TYPE_CHECKING:
     from .runner import Prepared, Result
@@ -85,7 +85,7 @@ def _relocate(pot_dir: Path) -> None:
 
 def update_catalogs(src: Path, cache: Path | None = None) -> Result:
     """Extract the public documents' messages and update every language's catalogs."""
-    from . import runner
+    from . import audit, runner  # not needed by a build: imported here
 
     src = Path(src).resolve()
     prepared_or_error = runner.prepare(src, "public", cache)

@@ -26,6 +26,7 @@ import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sphinx
 import sphinx.locale
@@ -38,9 +39,11 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 from sphinx.util.logging import WarningLogRecordTranslator
 from sphinx.util.tags import Tags
 
-from . import audit as audit_module
 from . import catalogs, marking, messages
 from .classification import Classification, Scheme, classify_tree
+
+if TYPE_CHECKING:
+    from . import audit as audit_module
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -425,6 +428,10 @@ def _publish(builds: dict[str, Path], out: Path, src: Path, edition: str, scheme
                 result.ok = False
                 return result
         if edition != scheme.highest:
+            # Imported here: the restricted edition has no audit, and lxml's HTML module
+            # takes a twentieth of a second to load.
+            from . import audit as audit_module
+
             report = audit_module.audit_edition(fresh, src, edition, cache)
             result.audit = report
             if "no-restricted-sources" in report.notes:
