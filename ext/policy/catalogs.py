@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sphinx_intl import basic as intl
 from sphinx_intl import catalog as intl_catalog
 
 from . import messages
@@ -85,6 +84,8 @@ def _relocate(pot_dir: Path) -> None:
 
 def update_catalogs(src: Path, cache: Path | None = None) -> Result:
     """Extract the public documents' messages and update every language's catalogs."""
+    from sphinx_intl import basic as intl
+
     from . import audit, runner  # not needed by a build: imported here
 
     src = Path(src).resolve()
