@@ -728,37 +728,75 @@ def test_audit_does_not_trust_an_emptied_file_of_n_grams(
 
 
 def test_audit_keeps_the_n_grams_of_all_sources_in_one_pack(
-        clean_public: tuple[Path, Path], tmp_path: Path) -> None:
-    """The n-grams of every restricted source are kept in one pack when an audit needed them
-    all; a source changed since gets a small file of its own, folded into the pack when all
-    are needed again. A pack that does not hold what its first line says is not trusted:
-    every source is worked out again, and the planted text is found."""
+        clean_public: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The n-grams of every restricted source are kept in one pack; a source changed since
+    gets a small file of its own, read beside the pack, and is folded into it when more
+    than a few sources are outside it and all are needed. A pack that does not hold what its
+    first line says is not trusted: every source is worked out again, the planted text is
+    found, and the pack is written whole again."""
     out, src = clean_public
     cache = tmp_path / "cache" / "audit.json"
     memo = cache.with_name("audit-clean.json")
     assert audit.audit_edition(out, src, cache=cache).clean
     (folder,) = cache.parent.glob("audit-grams-*")
     assert {path.name for path in folder.iterdir()} == {"pack"}
+    first = (folder / "pack").read_bytes()
 
     child = src / "secret" / "child.md"
-    child.write_text(child.read_text(encoding="utf-8") + "\n追加した段落の文章で、公開版にはない\n",
-                     encoding="utf-8")
+    written = child.read_text(encoding="utf-8")
+    sentence = "追加した段落の文章で、公開版にはないものとする"
+    child.write_text(written + f"\n{sentence}\n", encoding="utf-8")
     digest = hashlib.sha256(child.read_bytes()).hexdigest()
     assert audit.audit_edition(out, src, cache=cache).clean
     assert {path.name for path in folder.iterdir()} == {"pack", digest}
     memo.unlink()  # as after a change of the edition's text: every source matched again
-    assert audit.audit_edition(out, src, cache=cache).clean
-    assert {path.name for path in folder.iterdir()} == {"pack"}
-    pack = (folder / "pack").read_text(encoding="utf-8")
-    index, body = pack.split("\n", 1)
-    assert digest in dict(json.loads(index))
+    page = _page(out)
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", f"<p>{sentence}</p></article>"), encoding="utf-8")
+    hits = audit.audit_edition(out, src, cache=cache).hits
+    assert any(hit.source == "secret/child.md" and hit.kind == "text" for hit in hits), hits
+    assert {path.name for path in folder.iterdir()} == {"pack", digest}
+    assert (folder / "pack").read_bytes() == first
 
-    (folder / "pack").write_text(index + "\n" + body[1:], encoding="utf-8")  # one short
-    PLANTS["text in a paragraph"](out, src)
+    monkeypatch.setattr(audit, "_LOOSE", 0)
     memo.unlink()
+    assert audit.audit_edition(out, src, cache=cache).hits == hits
+    assert {path.name for path in folder.iterdir()} == {"pack"}
+    index = (folder / "pack").read_bytes().split(b"\n", 1)[0]
+    assert digest in dict(json.loads(index))
+    monkeypatch.undo()
+
+    child.write_text(written, encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8").replace(f"<p>{sentence}</p>", ""),
+                    encoding="utf-8")
+    (folder / "pack").write_bytes(first.replace(b"\n", b"\n ", 1))  # one byte too many
+    PLANTS["text in a paragraph"](out, src)
     hits = audit.audit_edition(out, src, cache=cache).hits
     assert any(hit.source == "secret/index.md" and hit.kind == "text" for hit in hits), hits
-    assert (folder / "pack").read_text(encoding="utf-8") == pack  # written whole again
+    assert (folder / "pack").read_bytes() == first  # written whole again
+
+
+def test_audit_works_out_the_suspect_text_again_when_the_public_sources_change(
+        clean_public: tuple[Path, Path], tmp_path: Path) -> None:
+    """A sentence that a public source, the edition and a restricted source all hold is no
+    finding; once no public source holds it, the same edition is refused, although its
+    files did not change: what of the edition's text could be a finding is kept with the
+    cache by the edition's files and the public sources' text together."""
+    out, src = clean_public
+    cache = tmp_path / "cache" / "audit.json"
+    sentence = "公開の文書にも庁内の文書にも書かれている共通の一文である"
+    public, child = src / "pub" / "page.md", src / "secret" / "child.md"
+    written = public.read_text(encoding="utf-8")
+    public.write_text(written + f"\n{sentence}\n", encoding="utf-8")
+    child.write_text(child.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+    page = _page(out)
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", f"<p>{sentence}</p></article>"), encoding="utf-8")
+    assert audit.audit_edition(out, src, cache=cache).clean
+    assert audit.audit_edition(out, src, cache=cache).clean
+    public.write_text(written, encoding="utf-8")
+    hits = audit.audit_edition(out, src, cache=cache).hits
+    assert any(hit.source == "secret/child.md" and hit.kind == "text" for hit in hits), hits
 
 
 def test_audit_skips_a_source_found_clean_only_while_it_and_the_edition_are_unchanged(

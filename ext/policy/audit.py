@@ -89,15 +89,20 @@ class _Rules:
     levels: tuple[str, ...]
     rules: Mapping[str, str]
 
-    def is_public(self, relpath: str, text: str | None) -> bool:
-        """Public only if every rule covering the path says the lowest level, at least one
-        covers it, and the file does not declare anything else for itself."""
+    def covers_as_public(self, relpath: str) -> bool:
+        """Whether every rule covering the path says the lowest level, and one covers it."""
         lowest = self.levels[0]
         covering = [
             level for key, level in self.rules.items()
             if key == "" or relpath == key or relpath.startswith(key.rstrip("/") + "/")
         ]
-        if not covering or any(level != lowest for level in covering):
+        return bool(covering) and all(level == lowest for level in covering)
+
+    def is_public(self, relpath: str, text: str | None) -> bool:
+        """Public only if every rule covering the path says the lowest level, at least one
+        covers it, and the file does not declare anything else for itself."""
+        lowest = self.levels[0]
+        if not self.covers_as_public(relpath):
             return False
         if text is not None:
             declared = re.search(r"^:?classification:?\s*:?\s*(\S+)\s*$", text[:4000], re.M)
@@ -119,19 +124,35 @@ def _read_rules(srcdir: Path) -> _Rules:
     return _Rules(levels, rules)
 
 
-def _read_text(path: Path) -> tuple[str | None, bytes | None]:
-    """A source's text (newlines as ``read_text`` gives them) and its bytes, for the text
-    files among the sources; the bytes are read once for both the text and the digest."""
+def _read_text_file(path: Path) -> bytes | None:
+    """The bytes of a source among the text files, read once for both its text and its
+    digest; None for other files (their digest is taken later) and unreadable ones."""
     if path.suffix.lower() not in TEXT_SUFFIXES:
-        return None, None
+        return None
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError:
-        return None, None
+        return None
+
+
+def _decoded(data: bytes) -> str | None:
+    """A source's text, newlines as ``read_text`` gives them; None if it is not UTF-8."""
     try:
-        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), data
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError:
-        return None, data
+        return None
+
+
+class _Source:
+    """A restricted text file's bytes, decoded only when something must be worked out from
+    its text: with the cache, most audits need only their digest."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    @functools.cached_property
+    def text(self) -> str | None:
+        return _decoded(self.data)
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, str]]:
@@ -260,7 +281,7 @@ def _sampled_grams(joined: str) -> list[str]:
 class _Fingerprints:
     #: (restricted source, the SHA-256 of its bytes, its text), in the order of the sources:
     #: the first to share an n-gram is named
-    sources: list[tuple[str, str, str]] = field(default_factory=list)
+    sources: list[tuple[str, str, _Source]] = field(default_factory=list)
     gram_count: int = 0
     names: dict[str, str] = field(default_factory=dict)  # raw token -> source
     #: folder and file names: everyday words ("child") may be names too, so these are looked
@@ -269,6 +290,7 @@ class _Fingerprints:
     phrases: dict[str, str] = field(default_factory=dict)  # normalised title/term -> source
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 -> source
     public_grams: set[str] = field(default_factory=set)  # every n-gram of the public sources
+    public_digest: str = ""  # of the public sources' text
 
     def __len__(self) -> int:
         return (self.gram_count + len(self.names) + len(self.path_parts) + len(self.phrases)
@@ -316,10 +338,9 @@ def _grams_of(text: str) -> str:
     return " ".join(_sampled_grams(_joined_units(text)))
 
 
-def _entry_of(text: str, grams: str) -> _Entry:
+def _entry_of(text: str, grams: _Grams) -> _Entry:
     labels, phrases = _names_in(text)
-    return (sorted(labels), sorted(set(normalise_all(sorted(phrases)))),
-            (len(grams) + 1) // (NGRAM + 1))
+    return sorted(labels), sorted(set(normalise_all(sorted(phrases)))), _gram_count(grams)
 
 
 @functools.cache
@@ -357,13 +378,19 @@ class _Kept:
         """A stored entry in the shape this cache works entries out in, or None."""
         raise NotImplementedError
 
-    def _kept(self, key: str, work_out: Callable[[], Any]) -> Any:
+    def known(self, key: str) -> Any:
+        """The entry kept for ``key`` (now used), or None."""
         entry = self.used.get(key)
         if entry is None:
             entry = self.entries.get(key)
+        if entry is not None:
+            self.used[key] = entry
+        return entry
+
+    def _kept(self, key: str, work_out: Callable[[], Any]) -> Any:
+        entry = self.known(key)
         if entry is None:
-            entry = work_out()
-        self.used[key] = entry
+            entry = self.used[key] = work_out()
         return entry
 
     def save(self) -> None:
@@ -372,14 +399,14 @@ class _Kept:
 
 
 def _write_whole(path: Path, value: object, escaped: bool = True,
-                 text: str | None = None) -> None:
-    """A cache file (``value`` as JSON, or ``text``) written whole, then renamed, so that a
+                 data: bytes | None = None) -> None:
+    """A cache file (``value`` as JSON, or ``data``) written whole, then renamed, so that a
     reader never meets half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(value, ensure_ascii=escaped) if text is None else text,
-                           encoding="utf-8")
+        partial.write_bytes(json.dumps(value, ensure_ascii=escaped).encode()
+                            if data is None else data)
         os.replace(partial, path)
     except (OSError, ValueError):
         pass  # a cache that cannot be written costs time, never a finding
@@ -405,14 +432,19 @@ class _EntryCache(_Kept):
         return None
 
 
+#: A source's n-grams: worked out in this audit (text), or read back from a file (UTF-8
+#: bytes, never decoded unless one is found in the edition).
+_Grams = str | bytes
+
+
 class _GramFiles:
     """The n-grams of restricted files, in a folder keyed by this module's code: one pack of
-    every file's n-grams, written whenever an audit needed them all (from nothing, or after
-    the edition's text changed), and beside it one small file per file's SHA-256 for those
-    worked out since (after one source changed, only its n-grams are worked out and
-    written). Matching every source again then reads two or three files, not hundreds.
-    Files of sources that are gone, and folders of other code, are removed when the audit
-    saves; what cannot be read or has the wrong shape is worked out again."""
+    every file's n-grams, and beside it one small file per file's SHA-256 for those worked
+    out since the pack was written (after one source changed, only its n-grams are worked
+    out and written). Matching every source again then reads two or three files, not
+    hundreds. An audit that had every source's n-grams writes the pack again when there was
+    none, or more than ``_LOOSE`` sources are outside it or gone from the tree. What cannot
+    be read or has the wrong shape is worked out again; folders of other code are removed."""
 
     PACK = "pack"
 
@@ -420,39 +452,40 @@ class _GramFiles:
         self.folder = None if path is None else path.with_name(
             f"{path.stem}-grams-{_code_key()[:16]}")
         self.new: dict[str, str] = {}
-        self.read: dict[str, str] = {}
+        self.read: dict[str, bytes] = {}
         self._index: dict[str, int] | None = None
-        self._packed: dict[str, str] | None = None
+        self._packed: dict[str, bytes] | None = None
         self._damaged = False
 
     def _pack_index(self) -> dict[str, int]:
-        """The pack's first line: each file's SHA-256 with the length of its n-grams."""
+        """The pack's first line: each file's SHA-256 with the length of its n-grams in
+        bytes."""
         if self._index is None:
             self._index = {}
             if self.folder is not None:
                 try:
-                    with open(self.folder / self.PACK, encoding="utf-8") as pack:
+                    with open(self.folder / self.PACK, "rb") as pack:
                         index = json.loads(pack.readline())
                     if isinstance(index, list) and all(
                             isinstance(item, list) and len(item) == 2
-                            and isinstance(item[0], str) and isinstance(item[1], int)
-                            and _well_formed(item[1]) for item in index):
+                            and isinstance(item[0], str) and type(item[1]) is int
+                            and item[1] > 0 for item in index):
                         self._index = dict(index)
                 except (OSError, ValueError):
                     pass
         return self._index
 
-    def _pack(self) -> dict[str, str]:
+    def _pack(self) -> dict[str, bytes]:
         """The pack's n-grams by SHA-256, read once; nothing, and the pack written again
         when the audit saves, if it does not hold what its first line says."""
         if self._packed is None:
             self._packed = {}
             index = self._pack_index()
             try:
-                with open(self.folder / self.PACK, encoding="utf-8") as pack:  # type: ignore[operator]
+                with open(self.folder / self.PACK, "rb") as pack:  # type: ignore[operator]
                     pack.readline()
                     body = pack.read()
-            except (OSError, ValueError, TypeError):
+            except (OSError, TypeError):
                 return self._packed
             if len(body) != sum(index.values()) + len(index) - 1:
                 self._damaged = True
@@ -463,49 +496,53 @@ class _GramFiles:
                 at += length + 1
         return self._packed
 
-    def _kept(self, digest: str, work_out: Callable[[], str]) -> str:
-        found = self.new.get(digest)
+    def _kept(self, digest: str, work_out: Callable[[], str]) -> _Grams:
+        found: _Grams | None = self.new.get(digest)
         if found is None:
             found = self.read.get(digest)
         if found is not None:
             return found
         if self.folder is not None:
+            stored: bytes | None
             if digest in self._pack_index():
-                found = self._pack().get(digest)
+                stored = self._pack().get(digest)
             else:
                 try:
-                    found = (self.folder / digest).read_text(encoding="utf-8")
-                except (OSError, ValueError):
-                    found = None
+                    stored = (self.folder / digest).read_bytes()
+                except OSError:
+                    stored = None
             # An empty file is not trusted: it would say the source has nothing to match.
-            if found and _well_formed(len(found)):
-                self.read[digest] = found
-                return found
+            if stored and _well_formed(stored):
+                self.read[digest] = stored
+                return stored
         found = self.new[digest] = work_out()
         return found
 
     def save(self, digests: Iterable[str]) -> None:
-        """Write the n-grams worked out in this audit; keep only those of ``digests``. When
-        this audit had every source's n-grams, they are written as the pack."""
+        """Write the n-grams worked out in this audit; keep only those of ``digests``."""
         if self.folder is None:
             return
         keep = list(dict.fromkeys(digests))
-        have = {**self.read, **self.new}
+        have: dict[str, _Grams] = {**self.read, **self.new}
+        index = self._pack_index()
+        outside = [digest for digest in keep if digest not in index]
+        gone = len(index) - (len(keep) - len(outside))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             singles = set(os.listdir(self.folder)) - {self.PACK}
-            whole = all(digest in have for digest in keep)
-            if keep and whole and (singles or self._damaged
-                                   or list(self._pack_index()) != keep):
-                index = [[digest, len(have[digest])] for digest in keep]
-                _write_whole(self.folder / self.PACK, None, text=json.dumps(index) + "\n"
-                             + "\n".join(have[digest] for digest in keep))
-                singles |= set(keep)  # none is needed beside the pack
-                keep = []
+            if keep and all(digest in have for digest in keep) and (
+                    self._damaged or not index or len(outside) + gone > _LOOSE):
+                body = [_as_bytes(have[digest]) for digest in keep]
+                line = json.dumps([[digest, len(grams)]
+                                   for digest, grams in zip(keep, body, strict=True)])
+                _write_whole(self.folder / self.PACK, None,
+                             data=line.encode() + b"\n" + b"\n".join(body))
+                keep = []  # none is needed beside the pack
             else:
-                for digest, grams in self.new.items():
-                    if digest in keep:
-                        _write_whole(self.folder / digest, None, text=grams)
+                for digest in outside:
+                    if digest in self.new:
+                        _write_whole(self.folder / digest, None,
+                                     data=self.new[digest].encode())
             for name in singles - set(keep):
                 (self.folder / name).unlink(missing_ok=True)
             prefix = self.folder.name.rsplit("-", 1)[0] + "-"
@@ -516,10 +553,24 @@ class _GramFiles:
             pass  # a cache that cannot be written costs time, never a finding
 
 
-def _well_formed(length: int) -> bool:
-    """Whether a source's n-grams could be this many characters long: NGRAM each, one space
-    between two, and at least one."""
-    return length > 0 and length % (NGRAM + 1) == NGRAM
+#: How many sources may be outside the pack, or gone from the tree while the pack still
+#: holds them, before the pack is written again (8.6 MB at fifty departments).
+_LOOSE = 16
+
+
+def _as_bytes(grams: _Grams) -> bytes:
+    return grams if isinstance(grams, bytes) else grams.encode()
+
+
+def _well_formed(grams: bytes) -> bool:
+    """Whether these could be a source's n-grams: at least one, NGRAM characters each (one
+    to four bytes in UTF-8), one space between two."""
+    count = grams.count(b" ") + 1
+    return (NGRAM + 1) * count - 1 <= len(grams) <= (4 * NGRAM + 1) * count - 1
+
+
+def _gram_count(grams: _Grams) -> int:
+    return grams.count(b" " if isinstance(grams, bytes) else " ") + 1 if grams else 0
 
 
 class _CleanSources:
@@ -574,12 +625,19 @@ class _Restricted:
     def clean_sources(self) -> _CleanSources:
         return _CleanSources(self._beside("-clean.json"))
 
-    def entry(self, digest: str, text: str) -> _Entry:
-        return self.entries._kept(
-            digest, lambda: _entry_of(text, self.grams_of(digest, text)))
+    def edition_grams(self) -> _EditionGrams:
+        return _EditionGrams(self._beside("-edition.json"))
 
-    def grams_of(self, digest: str, text: str) -> str:
-        return self.grams._kept(digest, lambda: _grams_of(text))
+    def entry(self, digest: str, source: _Source) -> _Entry | None:
+        """What a restricted file contributes; None if it is not UTF-8 text."""
+        found = self.entries.known(digest)
+        if found is not None or source.text is None:
+            return found
+        return self.entries._kept(
+            digest, lambda: _entry_of(source.text, self.grams_of(digest, source)))
+
+    def grams_of(self, digest: str, source: _Source) -> _Grams:
+        return self.grams._kept(digest, lambda: _grams_of(source.text or ""))
 
     def save(self, digests: Iterable[str]) -> None:
         self.entries.save()
@@ -612,28 +670,31 @@ def _fingerprint(srcdir: Path, rules: _Rules,
                  cache: Path | None = None) -> tuple[_Fingerprints, _Restricted, int]:
     public_text: list[str] = []
     public_parts: set[str] = set()
-    restricted: list[tuple[str, Path, str | None, bytes | None]] = []
+    restricted: list[tuple[str, Path, bytes | None]] = []
     for path, rel in _walk(srcdir):
         if any(part.startswith(".") for part in rel.split("/")):
             continue
-        text, data = _read_text(path)
-        if rules.is_public(rel, text):
-            # Catalogs are derived from the documents: what they say proves nothing public.
-            if text is not None and path.suffix not in (".po", ".pot"):
-                public_text.append(text)
-            public_parts.update(posixpath.splitext(rel)[0].split("/"))
-        else:
-            restricted.append((rel, path, text, data))
+        data = _read_text_file(path)
+        if rules.covers_as_public(rel):
+            text = None if data is None else _decoded(data)
+            if rules.is_public(rel, text):
+                # Catalogs are derived from the documents: what they say proves nothing public.
+                if text is not None and path.suffix not in (".po", ".pot"):
+                    public_text.append(text)
+                public_parts.update(posixpath.splitext(rel)[0].split("/"))
+                continue
+        restricted.append((rel, path, data))
     public_raw = "\n".join(public_text)
     public_norm = normalise(public_raw)
     public_grams = {gram for unit in segments(public_raw) for gram in _grams(unit)}
-    prints = _Fingerprints(public_grams=public_grams)
+    prints = _Fingerprints(public_grams=public_grams,
+                           public_digest=hashlib.sha256(public_raw.encode()).hexdigest())
     kept = _Restricted.at(cache)
     #: candidates: name -> the first source that holds it, kept if no public text holds it
     parts: dict[str, str] = {}
     labels: dict[str, str] = {}
     phrases: dict[str, str] = {}
-    for rel, path, text, data in restricted:
+    for rel, path, data in restricted:
         digest = hashlib.sha256(path.read_bytes() if data is None else data).hexdigest()
         prints.hashes.setdefault(digest, rel)
         docname = rel.rsplit(".", 1)[0]
@@ -641,11 +702,13 @@ def _fingerprint(srcdir: Path, rules: _Rules,
         for part in docname.split("/"):
             if len(part) >= MIN_NAME and part not in public_parts:
                 parts.setdefault(part, rel)
-        if text is None:
+        source = None if data is None else _Source(data)
+        entry = None if source is None else kept.entry(digest, source)
+        if entry is None:
             continue
-        found_labels, found_phrases, count = kept.entry(digest, text)
+        found_labels, found_phrases, count = entry
         if count:
-            prints.sources.append((rel, digest, text))
+            prints.sources.append((rel, digest, source))
             prints.gram_count += count
         for label in found_labels:
             if len(label) >= MIN_NAME:
@@ -764,6 +827,18 @@ class _OutputCache(_Kept):
         return self._kept(key, lambda: _read_output(path, rel, data, self.normalised))
 
 
+class _EditionGrams(_Kept):
+    """Every n-gram of an edition's text, and those of them that could be findings, by the
+    edition's files (paths and bytes) and the public sources' text: from one build to the
+    next the edition rarely changes, and working them out again took a sixth of an audit
+    with its cache at fifty departments."""
+
+    def _accepted(self, value: object) -> list[list[str]] | None:
+        if isinstance(value, list) and len(value) == 2 and all(map(_all_text, value)):
+            return value
+        return None
+
+
 def _all_text(value: object) -> bool:
     return isinstance(value, list) and all(map(str.__instancecheck__, value))
 
@@ -810,8 +885,10 @@ def audit_edition(outdir: str | os.PathLike[str], srcdir: str | os.PathLike[str]
         _scan_names(rel, names, links, prints, found[rel], seen)
         file_units[rel] = units
     outputs.save()
-    _scan_text(prints, kept, file_units, found)
-    kept.save(digest for _rel, digest, _text in prints.sources)
+    edition = hashlib.sha256("\n".join([*sorted(outputs.used), prints.public_digest])
+                             .encode()).hexdigest()
+    _scan_text(prints, kept, file_units, found, edition)
+    kept.save(digest for _rel, digest, _source in prints.sources)
     for hits in found.values():
         report.hits.extend(hits.values())
     return report
@@ -927,17 +1004,23 @@ def _scan_names(rel: str, names: list[str], links: list[str], prints: _Fingerpri
             found[(token, source)] = Hit(rel, token, source, "name")
 
 
-def _leaked_grams(prints: _Fingerprints, edition_grams: set[str],
-                  kept: _Restricted) -> dict[str, str]:
-    """The restricted n-grams in the edition's text, each with the first source that holds
-    it. Only the edition's n-grams that no public source holds and that tell something can
-    be findings; each source's n-grams are checked against that set at once, unless the
-    same source was found clean against the same set before."""
+def _edition_grams(units: set[str], public_grams: set[str]) -> list[list[str]]:
+    """Every n-gram of the edition's units of text, and the suspect ones: those that no
+    public source holds and that tell something."""
+    edition_grams = {unit[i:i + NGRAM] for unit in units for i in range(len(unit) - NGRAM + 1)}
     # An n-gram of plain English letters only ("description", "important") is the vocabulary
     # of markup and of every theme's scripts, not of the policy: it tells nothing. Japanese,
     # digits and mixed runs do.
-    suspect = {gram for gram in edition_grams - prints.public_grams
+    suspect = {gram for gram in edition_grams - public_grams
                if not (gram.isascii() and gram.isalpha())}
+    return [sorted(edition_grams), sorted(suspect)]
+
+
+def _leaked_grams(prints: _Fingerprints, suspect: set[str],
+                  kept: _Restricted) -> dict[str, str]:
+    """The restricted n-grams among the edition's suspect ones, each with the first source
+    that holds it. Each source's n-grams are checked against that set at once, unless the
+    same source was found clean against the same set before."""
     leaked: dict[str, str] = {}
     if not suspect:
         return leaked
@@ -945,16 +1028,20 @@ def _leaked_grams(prints: _Fingerprints, edition_grams: set[str],
     memo = kept.clean_sources()
     known = memo.known(mark)
     clean: set[str] = set()
-    for rel, digest, text in prints.sources:
+    suspect_bytes = {gram.encode() for gram in suspect}
+    for rel, digest, source in prints.sources:
         if digest in known:
             clean.add(digest)
             continue
-        grams = kept.grams_of(digest, text).split(" ")
-        if suspect.isdisjoint(grams):
-            clean.add(digest)
+        grams = kept.grams_of(digest, source)
+        if isinstance(grams, bytes):
+            shared = {gram.decode() for gram in suspect_bytes.intersection(grams.split(b" "))}
         else:
-            for gram in suspect.intersection(grams):
-                leaked.setdefault(gram, rel)
+            shared = suspect.intersection(grams.split(" "))
+        if not shared:
+            clean.add(digest)
+        for gram in sorted(shared):
+            leaked.setdefault(gram, rel)
     memo.save(mark, clean)
     return leaked
 
@@ -972,7 +1059,7 @@ def _phrases_held(phrases: Iterable[str], units: set[str], edition_grams: set[st
 
 
 def _scan_text(prints: _Fingerprints, kept: _Restricted, file_units: dict[str, list[str]],
-               found: dict[str, dict[tuple[str, str], Hit]]) -> None:
+               found: dict[str, dict[tuple[str, str], Hit]], edition: str) -> None:
     """Restricted titles and terms, and restricted n-grams, in the edition's distinct units
     of text; each finding is reported in every file that holds the unit.
 
@@ -980,8 +1067,11 @@ def _scan_text(prints: _Fingerprints, kept: _Restricted, file_units: dict[str, l
     the restricted n-grams, and every title against all its text. Only when something is
     found are the files gone through one by one, to say where."""
     units: set[str] = set().union(*file_units.values())
-    edition_grams = {unit[i:i + NGRAM] for unit in units for i in range(len(unit) - NGRAM + 1)}
-    leaked = _leaked_grams(prints, edition_grams, kept)
+    cache = kept.edition_grams()
+    stored = cache._kept(edition, lambda: _edition_grams(units, prints.public_grams))
+    cache.save()
+    edition_grams, suspect = set(stored[0]), set(stored[1])
+    leaked = _leaked_grams(prints, suspect, kept)
     held = _phrases_held(prints.phrases, units, edition_grams)
     if not (leaked or held):
         return
