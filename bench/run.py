@@ -189,6 +189,8 @@ class ScaleResult:
     audit_rematched: Sample = field(default_factory=Sample)
     incremental: Sample = field(default_factory=Sample)
     parallel: Sample = field(default_factory=Sample)
+    #: the one-process build made just before the ``-j 2`` one, to compare it with
+    serial: Sample = field(default_factory=Sample)
 
 
 #: The audit alone takes a second or less: it is timed this many times in each run (a
@@ -243,9 +245,13 @@ def bench_scale(scale: int, seed: int, work: Path, runs: int, parallel: bool,
         log(f"  incremental {number + 1}: {result.incremental.runs[-1].seconds:.1f} s")
     if parallel:
         shutil.rmtree(cache, ignore_errors=True)
+        # Wall-clock time moves with the machine's load: the two builds compared are made
+        # one after the other, not a quarter of an hour apart.
+        result.serial.runs.append(_build(src, folder / "restricted", "restricted"))
+        shutil.rmtree(cache, ignore_errors=True)
         result.parallel.runs.append(_build(src, folder / "restricted", "restricted", jobs=2))
         log(f"  -j 2: {result.parallel.runs[-1].wall:.1f} s wall against "
-            f"{result.ours_restricted.wall:.1f} s")
+            f"{result.serial.runs[-1].wall:.1f} s for one process just before")
     shutil.rmtree(cache, ignore_errors=True)
     return result
 
@@ -275,7 +281,8 @@ def table(results: list[ScaleResult]) -> str:
             f"{r.audit_rematched.median / r.ours_public.median:.1%}) "
             f"| {r.incremental.median:.1f} s "
             f"| {r.incremental.median / r.ours_restricted.median:.1%} "
-            f"| {max(r.ours_both.peak, r.incremental.peak, r.parallel.peak):.0f} MiB "
+            f"| {max(r.ours_both.peak, r.incremental.peak, r.parallel.peak, r.serial.peak):.0f}"
+            " MiB "
             f"(plain {r.plain_both.peak:.0f}) |")
     return "\n".join(rows)
 
@@ -311,13 +318,13 @@ def targets(results: list[ScaleResult]) -> list[tuple[str, str, bool | None]]:
         growth = by_scale[50].ours_both.median / by_scale[10].ours_both.median
         found.append(("time from scale 10 to 50 ≤ 5.5 ×", f"{growth:.2f} ×", growth <= 5.5))
         peak = max(by_scale[50].ours_both.peak, by_scale[50].incremental.peak,
-                   by_scale[50].parallel.peak)
+                   by_scale[50].parallel.peak, by_scale[50].serial.peak)
         found.append(("memory at scale 50 < 2 GiB", f"{peak:.0f} MiB", peak < 2048))
     else:
         found.append(("time from scale 10 to 50 ≤ 5.5 ×, memory < 2 GiB", "not run", None))
     largest = max(results, key=lambda r: r.scale)
     if largest.parallel.runs:
-        one, two = largest.ours_restricted.wall, largest.parallel.wall
+        one, two = largest.serial.wall, largest.parallel.wall
         found.append((f"-j 2 faster than -j 1 (scale {largest.scale}, restricted edition)",
                       f"{two:.1f} s against {one:.1f} s wall-clock", two < one))
     return found
@@ -369,8 +376,9 @@ def report(results: list[ScaleResult], seed: int, seconds: float) -> str:
         "  are matched again). No output file changed in either, so none is read again.",
         "- incremental: `build.py restricted` again after one clause of the 対策基準 changed",
         "  (one sentence added), compared with the full restricted build.",
-        "- `-j 2`: the restricted edition from an empty cache with two processes, against the",
-        "  one-process build of the same run.",
+        "- `-j 2`: the restricted edition from an empty cache with two processes, against a",
+        "  one-process build from an empty cache made just before it (wall-clock time moves",
+        "  with the machine's load, so the two are made one after the other).",
         "- The ratios compare builds of the same run.",
         "",
     ]

@@ -279,8 +279,8 @@ def _sampled_grams(joined: str) -> list[str]:
 
 @dataclass
 class _Fingerprints:
-    #: (restricted source, the SHA-256 of its bytes, its text), in the order of the sources:
-    #: the first to share an n-gram is named
+    #: (restricted source, the SHA-256 of its bytes, its bytes to be read as text), in the
+    #: order of the sources: the first to share an n-gram is named
     sources: list[tuple[str, str, _Source]] = field(default_factory=list)
     gram_count: int = 0
     names: dict[str, str] = field(default_factory=dict)  # raw token -> source
@@ -1028,7 +1028,8 @@ def _leaked_grams(prints: _Fingerprints, suspect: set[str],
     memo = kept.clean_sources()
     known = memo.known(mark)
     clean: set[str] = set()
-    suspect_bytes = {gram.encode() for gram in suspect}
+    # A lone surrogate (decoded from an escape) could never be in a source read as UTF-8.
+    suspect_bytes = {gram.encode("utf-8", "surrogatepass") for gram in suspect}
     for rel, digest, source in prints.sources:
         if digest in known:
             clean.add(digest)
