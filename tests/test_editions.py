@@ -397,6 +397,9 @@ PLANTS = {
     "restricted document name in a link": lambda out, src: _page(out).write_text(
         _page(out).read_text(encoding="utf-8").replace(
             "</article>", '<a href="../secret/child.html">x</a></article>'), encoding="utf-8"),
+    "restricted document name in a link of an upper-case .HTML page": lambda out, src: (
+        out / "pub" / "extra.HTML").write_text(
+            '<html><body><a href="../secret/child.html">x</a></body></html>', encoding="utf-8"),
     "restricted file name": lambda out, src: (out / "cnry-filename-zq81.html").write_text(
         "<html></html>", encoding="utf-8"),
     "restricted image bytes": lambda out, src: shutil.copy(

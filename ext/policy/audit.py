@@ -98,17 +98,13 @@ class _Rules:
         ]
         return bool(covering) and all(level == lowest for level in covering)
 
-    def is_public(self, relpath: str, text: str | None) -> bool:
-        """Public only if every rule covering the path says the lowest level, at least one
-        covers it, and the file does not declare anything else for itself."""
-        lowest = self.levels[0]
-        if not self.covers_as_public(relpath):
+    def declares_other_level(self, text: str | None) -> bool:
+        """Whether a file's text declares a level other than the lowest for itself: a file
+        the rules cover as public is public only if it does not."""
+        if text is None:
             return False
-        if text is not None:
-            declared = re.search(r"^:?classification:?\s*:?\s*(\S+)\s*$", text[:4000], re.M)
-            if declared and declared.group(1).strip("'\"") != lowest:
-                return False
-        return True
+        declared = re.search(r"^:?classification:?\s*:?\s*(\S+)\s*$", text[:4000], re.M)
+        return bool(declared) and declared.group(1).strip("'\"") != self.levels[0]
 
 
 def _read_rules(srcdir: Path) -> _Rules:
@@ -677,9 +673,9 @@ def _fingerprint(srcdir: Path, rules: _Rules,
         data = _read_text_file(path)
         if rules.covers_as_public(rel):
             text = None if data is None else _decoded(data)
-            if rules.is_public(rel, text):
+            if not rules.declares_other_level(text):
                 # Catalogs are derived from the documents: what they say proves nothing public.
-                if text is not None and path.suffix not in (".po", ".pot"):
+                if text is not None and path.suffix.lower() not in (".po", ".pot"):
                     public_text.append(text)
                 public_parts.update(posixpath.splitext(rel)[0].split("/"))
                 continue
@@ -760,6 +756,12 @@ def _unjson(text: str) -> str:
     return _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
+def _is_page(name: str) -> bool:
+    """Whether an output file is read as an HTML page, whatever the case of its suffix: an
+    extra file copied as it is may be named ``.HTML``."""
+    return name.lower().endswith((".html", ".htm", ".xhtml"))
+
+
 def _forms_of(path: Path, data: bytes) -> _Forms:
     """Every readable form of an output file: as written, decoded, and, for HTML, its text
     and attribute values."""
@@ -775,7 +777,7 @@ def _forms_of(path: Path, data: bytes) -> _Forms:
         forms = _Forms(raw=data.decode("utf-8"))
     except UnicodeDecodeError:
         return _Forms()
-    if path.suffix.lower() in (".html", ".htm", ".xhtml"):
+    if _is_page(path.name):
         try:
             tree = lxml_html.fromstring(data)
         except (etree.ParserError, ValueError):
@@ -910,7 +912,7 @@ def _names_of(rel: str, data: bytes, forms: _Forms) -> tuple[list[str], list[str
     links = [rel]
     if Path(rel).name in _NAME_TABLES:
         names.extend(forms.texts)
-    elif rel.endswith((".html", ".htm", ".xhtml")):
+    elif _is_page(rel):
         tree = forms.tree
         if tree is None:
             try:
