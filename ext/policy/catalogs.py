@@ -89,6 +89,8 @@ def update_catalogs(src: Path, cache: Path | None = None) -> Result:
     from . import audit, runner  # not needed by a build: imported here
 
     src = Path(src).resolve()
+    # The catalogs' folder is made public in conf.py before the first catalog exists.
+    locale_dir(src).mkdir(exist_ok=True)
     prepared_or_error = runner.prepare(src, "public", cache)
     if isinstance(prepared_or_error, runner.Result):
         return prepared_or_error

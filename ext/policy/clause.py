@@ -199,7 +199,7 @@ class ClauseDomain(Domain):
 
 def _report_unresolved(env: BuildEnvironment, fromdocname: str, label: str,
                        node: nodes.Element) -> None:
-    if edition.is_lowest(env, fromdocname):
+    if edition.guarded(env, fromdocname):
         # The public build has not read the restricted documents, so it cannot tell a
         # restricted label from a missing one: the same message in every build.
         report("public-refers-restricted", node, target=label)

@@ -41,7 +41,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from . import terminology
-from .edition import doc_level, higher, is_lowest
+from .edition import doc_level, guarded, higher
 from .messages import PolicyError, report
 
 LINK_MODES = ("every", "first-per-clause")
@@ -485,7 +485,7 @@ def _on_warn_missing_reference(app: Sphinx, domain: Domain | None,
     the edition's message, which cannot say whether the term is restricted)."""
     if node.get("reftype") != "term" or node.get("refdomain") != "std":
         return None
-    if is_lowest(app.env, node.get("refdoc", app.env.docname)):
+    if guarded(app.env, node.get("refdoc", app.env.docname)):
         return None
     report("term-undefined", node, term=node.get("reftarget", ""))
     return True

@@ -19,6 +19,7 @@ Everything here is decided by level rank, so a scheme with more levels works unc
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -40,11 +41,12 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.tags import Tags
 
 from . import messages
-from .classification import Classification, Scheme, classify_tree
+from .classification import Classification, Problem, Scheme, classify_tree
 from .messages import PolicyError, report
 
 _logger = logging.getLogger(__name__)
-TEMPLATES = Path(__file__).parent / "templates"
+_PACKAGE = Path(__file__).resolve().parent
+TEMPLATES = _PACKAGE / "templates"
 
 #: Resolvers that turn a reference of another domain into the docname it points at; the
 #: clause and definition modules add theirs. ``(env, reftype, target, refdoc) -> docname``.
@@ -71,7 +73,8 @@ def register_target_resolver(domain: str, resolver: TargetResolver,
 
 
 def _scheme(config: Config) -> Scheme:
-    return Scheme.from_settings(config.policy_levels, config.policy_classification)
+    return Scheme.from_settings(config.policy_levels, config.policy_classification,
+                                config.source_suffix)
 
 
 def _on_config_inited(app: Sphinx, config: Config) -> None:
@@ -88,6 +91,9 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     tree = Path(config.policy_classified_tree or app.srcdir)
     classification = classify_tree(tree, scheme)
     problems = classification.problems  # the settings' own problems come first
+    if not problems:
+        problems = _path_setting_problems(config, Path(app.srcdir), tree, classification,
+                                          edition)
     if problems:
         for problem in problems:
             path = tree / problem.path
@@ -104,10 +110,9 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
         config.templates_path = [*config.templates_path, str(TEMPLATES)]
         config.html_additional_pages = {**config.html_additional_pages,
                                         "index": "policy-redirect.html"}
-    other_roots = {root for name, root in roots.items() if root != config.root_doc}
     suffixes = list(config.source_suffix)
     include, exclude = classification.reading_patterns(edition)
-    exclude += [root + suffix for root in other_roots for suffix in suffixes]
+    exclude += [root + suffix for root in _other_roots(config) for suffix in suffixes]
     config.include_patterns = include
     config.exclude_patterns = [*config.exclude_patterns, *exclude]
     # Copied sources are a leak path of stock Sphinx; no edition publishes them.
@@ -118,11 +123,115 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     _SCHEMES.clear()
 
 
+#: Settings that name files or folders Sphinx copies or reads into the edition: a path here
+#: that leads outside the tree is refused in any edition below the top.
+_PATH_SETTINGS = frozenset({
+    "html_static_path", "html_extra_path", "templates_path", "locale_dirs", "html_logo",
+    "html_favicon", "html_search_scorer", "html_theme_path", "html_css_files",
+    "html_js_files", "latex_additional_files", "latex_logo", "epub_cover", "texinfo_documents",
+    "latex_documents", "man_pages", "epub_css_files", "imgmath_latex_preamble",
+    "bibtex_bibfiles", "plantuml", "mathjax_path",
+})
+#: Settings whose strings name documents, folders or patterns for the classification and the
+#: reading itself, or are plain text: they never make Sphinx copy a file into an edition.
+_NOT_PATHS = frozenset({
+    "exclude_patterns", "include_patterns", "root_doc", "master_doc", "project", "author",
+    "copyright", "project_copyright", "version", "release", "language", "html_title",
+    "html_short_title", "suppress_warnings", "extensions", "source_suffix", "html_theme",
+    "pygments_style", "pygments_dark_style", "today", "today_fmt", "html_last_updated_fmt",
+    "html_search_language", "html_permalinks_icon", "gettext_last_translator",
+    "gettext_language_team", "html_baseurl", "primary_domain", "default_role",
+})
+
+
+def _path_setting_problems(config: Config, srcdir: Path, tree: Path,
+                           classification: Classification, edition: str) -> list[Problem]:
+    """Every setting of ``conf.py`` that names a file or folder is classified like a source
+    path: one outside what the edition may hold is an error, so that ``html_static_path`` or
+    any other path setting cannot copy restricted files into an edition. Strings of other
+    settings are looked at too, and refused when they name an existing file above the
+    edition; our own settings name documents for the classification and are left alone."""
+    scheme = classification.scheme
+    below_top = edition != scheme.highest
+    roots = [Path(srcdir).resolve(), Path(tree).resolve()]
+    found: list[Problem] = []
+    for setting in sorted(config, key=lambda item: item.name):
+        name = setting.name
+        if name.startswith("policy_") or name in _NOT_PATHS:
+            continue
+        declared_path = name in _PATH_SETTINGS
+        for value in _strings_in(setting.value):
+            if not value or "://" in value or value.startswith(("data:", "mailto:")):
+                continue
+            candidate = Path(value) if os.path.isabs(value) else roots[0] / value
+            if not os.path.lexists(candidate):
+                if declared_path and os.path.isabs(value) and below_top:
+                    found.append(_path_problem(name, value, edition))
+                continue
+            real = candidate.resolve()
+            if _PACKAGE == real or _PACKAGE in real.parents:
+                continue  # this extension's own templates and assets
+            if real in roots and not declared_path:
+                continue  # "." in a setting that names no file (math_numsep and the like)
+            inside = next((root for root in roots if real == root or root in real.parents),
+                          None)
+            if inside is None:
+                if declared_path and below_top:
+                    found.append(_path_problem(name, value, edition))
+                continue
+            rel = real.relative_to(inside).as_posix() if real != inside else ""
+            levels = [classification.level(rel)] if rel else []
+            if real.is_dir():
+                prefix = f"{rel}/" if rel else ""
+                levels += [level for path, level in classification.levels.items()
+                           if path.startswith(prefix)]
+            if any(not scheme.within(level, edition) for level in levels):
+                found.append(_path_problem(name, value, edition))
+    return found
+
+
+def _path_problem(name: str, value: str, edition: str) -> Problem:
+    return Problem("path-setting-not-public", "conf.py", 0,
+                   {"name": name, "path": value, "edition": edition})
+
+
+def _strings_in(value: Any) -> Iterable[str]:
+    """Every string in a setting's value, through lists, tuples, sets and mappings."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, os.PathLike):
+        yield os.fspath(value)  # type: ignore[misc]
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _other_roots(config: Config) -> set[str]:
+    """The root documents of the other editions (each edition opens at its own)."""
+    return {root for root in dict(config.policy_roots).values() if root != config.root_doc}
+
+
 def _on_builder_inited(app: Sphinx) -> None:
     # Registered last, so that no extension loaded after this one can put the stock,
     # fail-open directives back.
     for name, directive in _GUARDED_DIRECTIVES.items():
         app.add_directive(name, directive, override=True)
+    if app.builder.name == "dummy":
+        # A check writes no edition: it reads every edition's root document too, so that
+        # the public root gets checked like every other document.
+        others = {root + suffix for root in _other_roots(app.config)
+                  for suffix in app.config.source_suffix}
+        app.config.exclude_patterns = [p for p in app.config.exclude_patterns
+                                       if p not in others]
+
+
+def _on_other_root_read(app: Sphinx, doctree: nodes.document) -> None:
+    """Another edition's root document, read by a check, is in no toctree of this one."""
+    if app.builder.name == "dummy" and app.env.docname in _other_roots(app.config):
+        app.env.metadata[app.env.docname]["orphan"] = ""
 
 
 # --- levels of documents and files ------------------------------------------------------------
@@ -148,18 +257,24 @@ _CLASSIFICATIONS: dict[str, Classification] = {}
 def file_level(env: BuildEnvironment, relpath: str) -> str:
     """The level of a file, by its path relative to the docs tree (present or not)."""
     relpath = posixpath.normpath(relpath)
-    classification = _CLASSIFICATIONS.get(str(env.srcdir)) or _CLASSIFICATIONS.get(
-        str(Path(env.srcdir).resolve()))
+    classification = _classification_of(env)
     if classification is None:
         return _scheme_of(env).highest  # no classification: trust nothing
     return classification.level(relpath)
 
 
+def _classification_of(env: BuildEnvironment) -> Classification | None:
+    return _CLASSIFICATIONS.get(str(env.srcdir)) or _CLASSIFICATIONS.get(
+        str(Path(env.srcdir).resolve()))
+
+
 def doc_level(env: BuildEnvironment, docname: str) -> str:
-    """The level of a document, present or not: the highest level any of its file names has."""
-    scheme = _scheme_of(env)
-    levels = [file_level(env, docname + suffix) for suffix in env.config.source_suffix]
-    return max(levels, key=scheme.rank)
+    """The level of a document: that of the file which holds it (a document that is not in
+    the tree takes the highest level any of its possible file names would have)."""
+    classification = _classification_of(env)
+    if classification is None:
+        return _scheme_of(env).highest  # no classification: trust nothing
+    return classification.document_level(posixpath.normpath(docname), env.config.source_suffix)
 
 
 def higher(env: BuildEnvironment, level: str, than: str) -> bool:
@@ -167,9 +282,14 @@ def higher(env: BuildEnvironment, level: str, than: str) -> bool:
     return scheme.rank(level) > scheme.rank(than)
 
 
-def is_lowest(env: BuildEnvironment, docname: str) -> bool:
-    """Whether a document is of the lowest level (public): the strictest rules apply to it."""
-    return doc_level(env, docname) == _scheme_of(env).levels[0]
+def guarded(env: BuildEnvironment, docname: str) -> bool:
+    """Whether a document gets the public document's guards (nothing hidden, nothing of a
+    higher level named). Every document of the lowest edition does, whatever made it public
+    (a file rule, a folder rule, being the root document); in a higher edition, every
+    document whose file is of the lowest level does, so that both builds say the same."""
+    scheme = _scheme_of(env)
+    return (env.config.policy_edition == scheme.lowest
+            or doc_level(env, docname) == scheme.lowest)
 
 
 def _outside(env: BuildEnvironment, path: Path) -> bool:
@@ -202,7 +322,7 @@ class _Guarded(SphinxDirective):
     guarded_name = ""
 
     def refuse_in_public(self) -> list[nodes.Node] | None:
-        if is_lowest(self.env, self.env.docname):
+        if guarded(self.env, self.env.docname):
             report("restricted-inline", self.get_location(), what=self.guarded_name or self.name)
             return []
         return None
@@ -412,7 +532,7 @@ class PublicContentCheck(SphinxTransform):
     def apply(self, **kwargs: Any) -> None:
         env = self.env
         docname = env.docname
-        if is_lowest(env, docname):
+        if guarded(env, docname):
             for raw in list(self.document.findall(nodes.raw)):
                 if _LINE_BREAK.match(raw.astext()):
                     continue  # MyST's own rendering of a hard line break
@@ -476,9 +596,11 @@ def _line_naming(document: nodes.document, dep: str) -> int:
 
 def _on_include_read(app: Sphinx, relative_path: Path, parent_docname: str,
                      content: list[str]) -> None:
-    """An included file of a higher level: report it and include nothing."""
+    """An included file of a higher level: report it and include nothing. The document
+    being read is asked of the environment: MyST passes the file's stem as the parent
+    (``index`` for ``secret/index.md``), which would judge the wrong document."""
     relpath = Path(relative_path).as_posix()
-    if not file_reachable(app.env, parent_docname, relpath):
+    if not file_reachable(app.env, app.env.docname, relpath):
         content[0] = ""
 
 
@@ -510,19 +632,28 @@ class EditionDomain(Domain):
 
 
 def _check_declared_level(env: BuildEnvironment, doctree: nodes.document) -> None:
-    """A document's own ``classification:`` may raise its folder's level, never lower it.
-    (Documents below the top level were checked before reading; this catches the rest.)"""
+    """The parser's own reading of a document's ``classification:`` must be the one the
+    classification made before the build: one reading of every level. A document that was not
+    opened then (already at the top level) may only confirm its level."""
     declared = env.metadata.get(env.docname, {}).get("classification")
-    if declared is None:
-        return
+    classification = _classification_of(env)
+    relpath = Path(env.doc2path(env.docname)).relative_to(Path(env.srcdir)).as_posix()
+    before = classification.declared.get(relpath) if classification is not None else None
     scheme = _scheme_of(env)
-    source = doctree.get("source", "")
-    line = _line_naming_text(source, "classification")
     level = doc_level(env, env.docname)
+    if declared is None:
+        if before is not None:
+            report("declared-level-differs", (env.docname, before[1]), declared="-",
+                   level=before[0])
+        return
+    line = before[1] if before else _line_naming_text(doctree.get("source", ""), "classification")
     if declared not in scheme.levels:
         report("unknown-level", (env.docname, line), level=declared, known=scheme.known())
     elif scheme.rank(declared) < scheme.rank(level):
         report("lowered-level", (env.docname, line), declared=declared, folder=level)
+    elif (before is None and declared != level) or (before is not None
+                                                    and before[0] != declared):
+        report("declared-level-differs", (env.docname, line), declared=declared, level=level)
 
 
 def _line_naming_text(source: str, text: str) -> int:
@@ -643,7 +774,7 @@ def _on_warn_missing_reference(app: Sphinx, domain: Domain | None, node: nodes.E
     """In a public document an unresolved reference gets the edition's message, which says the
     target may be restricted: the public build cannot (and must not) know which."""
     refdoc = node.get("refdoc", app.env.docname)
-    if refdoc and is_lowest(app.env, refdoc):
+    if refdoc and guarded(app.env, refdoc):
         report("public-refers-restricted", node, target=node.get("reftarget", ""))
         return True
     return False
@@ -699,6 +830,7 @@ def setup_edition(app: Sphinx) -> None:
     app.add_transform(PublicContentCheck)
     app.connect("include-read", _on_include_read)
     app.connect("doctree-read", _on_doctree_read)
+    app.connect("doctree-read", _on_other_root_read, priority=900)
     app.connect("env-updated", _on_env_updated, priority=900)
     app.connect("env-purge-doc", _on_purge_doc)
     app.connect("env-get-updated", _on_get_updated)

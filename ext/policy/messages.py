@@ -80,6 +80,70 @@ CATALOGUE: dict[str, Message] = {
         "the file '{path}' cannot be read: {detail}",
         "check the file's permissions and that it is UTF-8",
     ),
+    "bad-classification-key": Message(
+        "error",
+        "policy_classification のキー {key} は、原稿フォルダの中のパスとして一通りに読めません",
+        "原稿フォルダからの相対パスを、フォルダの区切りに / を使い、先頭の ./ や末尾の /、"
+        "\\、..、前後の空白なしで書いてください（例: \"kihon\"、\"index.md\"）",
+        "the policy_classification key {key} cannot be read one way as a path in the docs tree",
+        "write the path relative to the docs tree with / between folders, without a leading ./, "
+        "a trailing /, backslashes, .. or surrounding spaces (for example \"kihon\", \"index.md\")",
+    ),
+    "missing-classification-key": Message(
+        "error",
+        "policy_classification で公開とした「{key}」が原稿フォルダにありません",
+        "名前の綴りを確かめ、ファイルやフォルダを移した場合は conf.py のキーも合わせて直して"
+        "ください",
+        "'{key}', made public in policy_classification, does not exist in the docs tree",
+        "check the spelling; if the file or folder moved, change the key in conf.py to match",
+    ),
+    "bad-front-matter": Message(
+        "error",
+        "文書の先頭の設定（front matter）を読めません: {detail}",
+        "--- で囲んだ先頭の部分を「キー: 値」の形に直してください（例: classification: "
+        "restricted）",
+        "the document's front matter cannot be read: {detail}",
+        "write the part between the --- lines as 'key: value' lines (for example "
+        "classification: restricted)",
+    ),
+    "misspelt-classification-key": Message(
+        "error",
+        "先頭の設定のキー「{key}」は classification の書き誤りのように見えます。"
+        "このままでは区分の宣言として読まれません",
+        "キーを小文字の classification に直してください",
+        "the front matter key '{key}' looks like a misspelt classification and would not be "
+        "read as a declaration of the level",
+        "write the key as classification, in lower case",
+    ),
+    "stray-declaration": Message(
+        "error",
+        "区分の宣言（classification:）が、文書の先頭の設定（front matter）の外に書かれています。"
+        "ここでは区分として読まれません",
+        "区分は文書の 1 行目からの --- で囲んだ部分に書いてください。区分の宣言でなければ、"
+        "「classification:」と読める書き方を避けてください",
+        "a declaration of the level (classification:) is written outside the document's front "
+        "matter, where it is not read as one",
+        "declare the level in the front matter between --- lines at the very top; if this is "
+        "not a declaration, reword it so that it does not read as 'classification:'",
+    ),
+    "path-setting-not-public": Message(
+        "error",
+        "conf.py の設定 {name} が、{edition} 版に含められない「{path}」を指しています",
+        "設定が指すファイルやフォルダは、版に含められる区分のフォルダ（公開版なら公開用のフォルダ）"
+        "に置き、原稿フォルダの中を指してください",
+        "the conf.py setting {name} points at '{path}', which the {edition} edition may not "
+        "hold",
+        "keep files that settings point at inside the docs tree, in a folder the edition may "
+        "hold (a public folder for the public edition)",
+    ),
+    "declared-level-differs": Message(
+        "error",
+        "この文書の区分の宣言「{declared}」が、作成前の区分の判定（{level}）と食い違っています",
+        "区分の宣言を文書の先頭の設定（front matter）に一つだけ書いてください",
+        "the document's declared level '{declared}' differs from the level decided before the "
+        "build ({level})",
+        "declare the level once, in the front matter at the very top of the document",
+    ),
     "restricted-inline": Message(
         "error",
         "公開文書の中に「{what}」は書けません。公開文書に書いたものはすべて公開されます",

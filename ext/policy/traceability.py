@@ -169,7 +169,7 @@ class ImplementsRole(SphinxRole):
     """``{implements}`label, label```: the clause it stands in implements these clauses."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
-        if edition.is_lowest(self.env, self.env.docname):
+        if edition.guarded(self.env, self.env.docname):
             report("restricted-inline", self.get_location(), what="{implements}")
             return [], []
         labels = [label.lower() for label in _SEPARATORS.split(self.text.strip()) if label]
@@ -200,7 +200,7 @@ class MatrixDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        if edition.is_lowest(self.env, self.env.docname):
+        if edition.guarded(self.env, self.env.docname):
             report("restricted-inline", self.get_location(), what="{traceability-matrix}")
             return []
         placeholder = trace_matrix()
