@@ -169,7 +169,7 @@ def _path_setting_problems(config: Config, srcdir: Path, tree: Path,
                     found.append(_path_problem(name, value, edition))
                 continue
             real = candidate.resolve()
-            if _PACKAGE == real or _PACKAGE in real.parents:
+            if real == _PACKAGE or _PACKAGE in real.parents:
                 continue  # this extension's own templates and assets
             if real in roots and not declared_path:
                 continue  # "." in a setting that names no file (math_numsep and the like)
