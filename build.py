@@ -73,7 +73,9 @@ def _parse(argv: list[str]):
     parser.add_argument("--src", type=Path, default=ROOT / "docs",
                         help="原稿フォルダ（conf.py のあるフォルダ） / docs tree, default docs/")
     parser.add_argument("--out", type=Path, default=None,
-                        help="出力先（既定 public/ または restricted/） / output folder")
+                        help="出力先（既定 public/ または restricted/。両方の版では DIR/public と "
+                             "DIR/restricted） / output folder (both editions: DIR/public and "
+                             "DIR/restricted)")
     parser.add_argument("-j", "--jobs", type=int, default=0,
                         help="並列数 / parallel jobs (0: one process)")
     return parser.parse_known_args(argv)
@@ -128,30 +130,22 @@ def main(argv: list[str]) -> int:
         return 1
 
     editions = ["public", "restricted"] if args.command == "all" else [args.command]
-    if args.out is not None and len(editions) > 1:
-        print("エラー: --out は public か restricted を一つ選んだときに使えます。\n"
-              "    [English] Error: --out needs a single edition (public or restricted).",
-              file=sys.stderr)
-        return 2
+    defaults = runner.default_outputs()
+    if args.out is None:
+        outs = {edition: defaults[edition] for edition in editions}
+    elif len(editions) > 1:  # both editions: DIR/public and DIR/restricted
+        outs = {edition: args.out / edition for edition in editions}
+    else:
+        outs = {editions[0]: args.out}
+    results = runner.build_editions(src, outs, parallel=args.jobs)
     status = 0
-    defaults = {"public": ROOT / "public", "restricted": ROOT / "restricted"}
-    for edition in editions:
-        out = (args.out or defaults[edition]).resolve()
-        others = [name for name, path in defaults.items() if name != edition and path == out]
-        if others:
-            from policy.messages import render
-
-            print(render("wrong-out", None, edition=edition, out=out, other=others[0]),
-                  file=sys.stderr)
-            status = 1
-            continue
-        result = runner.build_edition(src, out, edition, parallel=args.jobs)
+    for edition, result in results.items():
         _print(result.lines)
         if result.ok:
             scanned = f"、監査 {result.audit.files_scanned} ファイル・検出 0 件" if result.audit \
                 else ""
-            print(f"{edition} 版を {out} に出力しました{scanned}。 / "
-                  f"The {edition} edition is in {out}.", file=sys.stderr)
+            print(f"{edition} 版を {result.out} に出力しました{scanned}。 / "
+                  f"The {edition} edition is in {result.out}.", file=sys.stderr)
         else:
             status = 1
     return status

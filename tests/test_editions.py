@@ -579,14 +579,14 @@ def test_incremental_build_rewrites_pages_whose_reference_targets_changed(
     """A page that refers to a label in another document is not read again when only that
     document changes; it must still be written again with the new title."""
     src, page = _page_with_a_referred_section(tmp_path)
-    assert build(src, "public", tmp_path).ok
-    assert "節の見出し" in (tmp_path / "public" / "pub" / "other.html").read_text(
+    assert build(src, "restricted", tmp_path).ok
+    assert "節の見出し" in (tmp_path / "restricted" / "pub" / "other.html").read_text(
         encoding="utf-8")
     page.write_text(page.read_text(encoding="utf-8").replace("節の見出し", "改めた見出し"),
                     encoding="utf-8")
-    result = build(src, "public", tmp_path)
+    result = build(src, "restricted", tmp_path)
     assert result.ok, "\n".join(result.lines)
-    rewritten = (tmp_path / "public" / "pub" / "other.html").read_text(encoding="utf-8")
+    rewritten = (tmp_path / "restricted" / "pub" / "other.html").read_text(encoding="utf-8")
     assert "改めた見出し" in rewritten and "節の見出し" not in rewritten
 
 
@@ -595,24 +595,25 @@ def test_incremental_build_leaves_referring_pages_alone_until_a_target_changes(
 ) -> None:
     """A sentence edited in a document leaves the pages that refer to it as they were (what
     they show of it did not change); a label removed from it writes them again, and the
-    reference that no longer resolves fails the build."""
+    reference that no longer resolves fails the build. (The restricted edition: the public
+    one is built from nothing every time.)"""
     src, page = _page_with_a_referred_section(tmp_path)
-    assert build(src, "public", tmp_path).ok
-    written = {name: (tmp_path / "public" / "pub" / f"{name}.html").stat().st_mtime_ns
+    assert build(src, "restricted", tmp_path).ok
+    written = {name: (tmp_path / "restricted" / "pub" / f"{name}.html").stat().st_mtime_ns
                for name in ("page", "other")}
     page.write_text(page.read_text(encoding="utf-8").replace("本文。", "本文を改めた。"),
                     encoding="utf-8")
-    result = build(src, "public", tmp_path)
+    result = build(src, "restricted", tmp_path)
     assert result.ok, "\n".join(result.lines)
-    assert "本文を改めた" in (tmp_path / "public" / "pub" / "page.html").read_text(
+    assert "本文を改めた" in (tmp_path / "restricted" / "pub" / "page.html").read_text(
         encoding="utf-8")
-    now = {name: (tmp_path / "public" / "pub" / f"{name}.html").stat().st_mtime_ns
+    now = {name: (tmp_path / "restricted" / "pub" / f"{name}.html").stat().st_mtime_ns
            for name in ("page", "other")}
     assert now["page"] != written["page"]
     assert now["other"] == written["other"]
     page.write_text(page.read_text(encoding="utf-8").replace("(pub-section)=\n", ""),
                     encoding="utf-8")
-    result = build(src, "public", tmp_path)
+    result = build(src, "restricted", tmp_path)
     assert not result.ok
     assert any("other.md" in line and "pub-section" in line for line in result.lines), \
         result.lines

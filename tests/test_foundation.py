@@ -182,7 +182,7 @@ def test_build_py_never_writes_the_restricted_edition_into_the_public_folder(
     before = sorted(p.as_posix() for p in public.rglob("*")) if public.exists() else None
     done = _run_build_py("restricted", "--out", "public", cwd=PROJECT)
     assert done.returncode == 1
-    assert "[policy.wrong-out]" in done.stderr
+    assert "[policy.out-other-edition]" in done.stderr
     after = sorted(p.as_posix() for p in public.rglob("*")) if public.exists() else None
     assert before == after
 

@@ -15,6 +15,7 @@ from sphinx.application import Sphinx
 from .clause import setup_clause
 from .definition import setup_definitions
 from .edition import setup_edition
+from .incremental import setup_incremental
 from .language import setup_language
 from .marking import setup_marking
 from .navigation import setup_navigation
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("myst_parser")
     setup_edition(app)
+    setup_incremental(app)
     setup_marking(app)
     setup_navigation(app)
     setup_search(app)

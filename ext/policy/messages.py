@@ -185,19 +185,64 @@ CATALOGUE: dict[str, Message] = {
         "{count} error(s) found; no edition is written",
         "fix every error above and run again",
     ),
-    "bad-out": Message(
+    "out-in-tree": Message(
         "error",
-        "出力先「{out}」は原稿フォルダの中か、原稿フォルダそのものです",
-        "--out には原稿フォルダの外のフォルダを指定してください",
-        "the output folder '{out}' is the docs tree or inside it",
-        "give --out a folder outside the docs tree",
+        "出力先「{out}」は原稿フォルダ「{src}」そのもの、その中、またはそれを含む上のフォルダです。"
+        "版を書き込むと原稿が失われます",
+        "--out には原稿フォルダの外の、空のフォルダか新しいフォルダを指定してください",
+        "the output folder '{out}' is the docs tree '{src}', inside it, or a folder above it; "
+        "writing an edition there would destroy the sources",
+        "give --out an empty or new folder outside the docs tree",
     ),
-    "wrong-out": Message(
+    "out-reserved": Message(
         "error",
-        "{edition} 版を「{out}」へ出力することはできません（{other} 版の出力先です）",
-        "--out に別のフォルダを指定してください",
-        "the {edition} edition cannot be written to '{out}', the {other} edition's folder",
-        "give --out another folder",
+        "出力先「{out}」は、このツールが使うフォルダ「{folder}」そのもの、その中、またはそれを含む"
+        "フォルダです",
+        "--out には別の、空のフォルダか新しいフォルダを指定してください",
+        "the output folder '{out}' is the tool's own folder '{folder}', inside it, or above it",
+        "give --out another folder that is empty or new",
+    ),
+    "out-other-edition": Message(
+        "error",
+        "出力先「{out}」は、別の版のフォルダ「{folder}」そのもの、その中、またはそれを含む"
+        "フォルダです",
+        "版ごとに別のフォルダを指定してください（公開版は public/、庁内版は restricted/）",
+        "the output folder '{out}' is another edition's folder '{folder}', inside it, or "
+        "above it",
+        "give each edition a folder of its own (public/ for the public edition, restricted/ for "
+        "the restricted one)",
+    ),
+    "out-inside-edition": Message(
+        "error",
+        "出力先「{out}」は、{other} 版のフォルダ「{folder}」の中にあります",
+        "版の中に別の版を作ることはできません。版の外のフォルダを指定してください",
+        "the output folder '{out}' is inside the {other} edition in '{folder}'",
+        "an edition cannot be written inside another; give a folder outside every edition",
+    ),
+    "out-around-edition": Message(
+        "error",
+        "出力先「{out}」の中に、版のフォルダ「{folder}」があります",
+        "版を含むフォルダには書き込めません。空のフォルダか新しいフォルダを指定してください",
+        "the output folder '{out}' holds an edition in '{folder}'",
+        "a folder that holds an edition cannot be written to; give an empty or new folder",
+    ),
+    "out-not-edition": Message(
+        "error",
+        "出力先「{out}」は空ではなく、このツールが作った版でもありません。中のものを消してしまう"
+        "ため、書き込みません",
+        "空のフォルダか新しいフォルダを指定してください。前に作った版なら、その版の印"
+        "（.policy-edition）があるはずです",
+        "the output folder '{out}' is not empty and holds no edition made by this tool; "
+        "writing there would remove what it holds",
+        "give an empty or new folder; an edition made earlier carries its marker "
+        "(.policy-edition)",
+    ),
+    "out-not-folder": Message(
+        "error",
+        "出力先「{out}」はフォルダではありません",
+        "--out にはフォルダを指定してください",
+        "the output folder '{out}' is not a folder",
+        "give --out a folder",
     ),
     "not-published": Message(
         "error",

@@ -22,7 +22,6 @@ import logging as stdlib_logging
 import os
 import re
 import shutil
-import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 from sphinx.util.logging import WarningLogRecordTranslator
 from sphinx.util.tags import Tags
 
-from . import catalogs, marking, messages
+from . import catalogs, marking, messages, publish
 from .classification import Classification, Scheme, classify_tree
 
 if TYPE_CHECKING:
@@ -93,8 +92,15 @@ class _Capture(stdlib_logging.Handler):
 
 def run_sphinx(srcdir: Path, outdir: Path, doctreedir: Path, builder: str, edition: str,
                parallel: int = 0, shown_src: Path | None = None,
-               classified_tree: Path | None = None, language: str | None = None) -> Result:
-    """Run one Sphinx build in this process; every warning fails it, except our advice."""
+               classified_tree: Path | None = None, language: str | None = None,
+               fresh: bool = False) -> Result:
+    """Run one Sphinx build in this process; every warning fails it, except our advice.
+
+    ``fresh``: build from nothing, with no environment, doctrees or output of an earlier
+    build."""
+    if fresh:
+        for folder in (outdir, doctreedir):
+            shutil.rmtree(folder, ignore_errors=True)
     nocolor()
     warning_stream = io.StringIO()
     capture = _Capture()
@@ -367,24 +373,63 @@ def prepare(src: Path, edition: str, cache: Path | None = None) -> Prepared | Re
     return Prepared(src, edition, scheme, classification, work, srcdir, translations)
 
 
-def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
-                  cache: Path | None = None) -> Result:
-    """Build, audit and atomically publish one edition; leave ``out`` untouched on failure.
+@dataclass
+class Staged:
+    """An edition built, checked and audited in the work folder, waiting to be published."""
 
-    The lowest (public) edition is also built in every language of ``policy_translations``,
-    into a subfolder of the same edition, and audited with it."""
+    target: publish.Target
+    folder: Path
+    result: Result
+
+
+def default_outputs() -> dict[str, Path]:
+    """Where ``build.py`` writes each edition unless told otherwise."""
+    return {"public": PROJECT_ROOT / "public", "restricted": PROJECT_ROOT / "restricted"}
+
+
+def _reserved(cache: Path | None) -> list[Path]:
+    """Folders of the tool itself, which no edition may be written into or around."""
+    return [cache or PROJECT_ROOT / ".build", PROJECT_ROOT / ".git", PROJECT_ROOT / ".venv",
+            PROJECT_ROOT / "ext", Path(__file__).resolve().parent]
+
+
+def target_of(src: Path, out: Path, edition: str, cache: Path | None = None,
+              others: list[Path] | None = None) -> publish.Target | Result:
+    """The checked output folder of an edition, or a failed Result saying why not."""
+    defaults = default_outputs()
+    if others is None:
+        others = [path for name, path in defaults.items()
+                  if name != edition and Path(os.path.realpath(path))
+                  != Path(os.path.realpath(out))]
+    earlier_ok = Path(os.path.realpath(out)) == Path(os.path.realpath(
+        defaults.get(edition, out)))
+    checked = publish.check_target(out, edition, src, reserved=_reserved(cache),
+                                   others=others, earlier_edition_ok=earlier_ok)
+    if isinstance(checked, str):
+        return Result(False, [checked])
+    return checked
+
+
+def stage_edition(src: Path, target: publish.Target, *, parallel: int = 0,
+                  cache: Path | None = None) -> Staged | Result:
+    """Build one edition into the work folder, check its marking and audit it; a failed
+    Result (with nothing left behind to publish) when any of that fails.
+
+    The lowest (public) edition is built from nothing every time: it is small, and what it
+    publishes then depends on the sources alone, never on what an earlier build left in
+    Sphinx's caches. It is also built in every language of ``policy_translations``, into a
+    subfolder of the same edition, and audited with it."""
     src = Path(src).resolve()
-    out = Path(out).resolve()
-    if out == src or src in out.parents:
-        return Result(False, [messages.render("bad-out", None, out=out)])
+    edition = target.edition
     prepared = prepare(src, edition, cache)
     if isinstance(prepared, Result):
         return prepared
     work = prepared.work
+    lowest = edition == prepared.scheme.lowest
     result = run_sphinx(prepared.srcdir, work / "html", work / "doctrees", "html", edition,
-                        parallel=parallel, shown_src=src, classified_tree=src)
+                        parallel=parallel, shown_src=src, classified_tree=src, fresh=lowest)
     builds = {"": work / "html"}
-    if result.ok and edition == prepared.scheme.levels[0]:
+    if result.ok and lowest:
         problems = catalogs.foreign_catalogs(prepared)
         if problems:
             result.lines.extend(problems)
@@ -395,62 +440,117 @@ def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
             translated = run_sphinx(prepared.srcdir, work / f"html-{language}",
                                     work / f"doctrees-{language}", "html", edition,
                                     parallel=parallel, shown_src=src, classified_tree=src,
-                                    language=language)
+                                    language=language, fresh=True)
             result.lines.extend(translated.lines)
             result.ok = translated.ok
             builds[folder] = work / f"html-{language}"
     if not result.ok:
-        result.lines.append(messages.render("not-published", None, out=out))
         return result
-    return _publish(builds, out, src, edition, prepared.scheme, result,
-                    audit_cache(prepared.work))
+    folder = work / "publish"
+    try:
+        _assemble(builds, folder, edition)
+        if not _passes(folder, src, target, prepared, result):
+            shutil.rmtree(folder, ignore_errors=True)  # never left holding what was refused
+            return result
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Staged(target, folder, result)
+
+
+def _assemble(builds: dict[str, Path], folder: Path, edition: str) -> None:
+    """The edition as it will be published: every build's output and the edition's marker."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for sub, built in builds.items():
+        shutil.copytree(built, folder / sub, dirs_exist_ok=True, ignore=_not_published)
+    publish.write_marker(folder, edition)
+
+
+def _passes(folder: Path, src: Path, target: publish.Target, prepared: Prepared,
+            result: Result) -> bool:
+    """The marking of an edition above the lowest, the audit of every edition below the
+    top; the problems found are added to ``result``."""
+    scheme = prepared.scheme
+    if target.edition != scheme.lowest:
+        missing = marking.verify_marks(folder)
+        for problem in missing:
+            page, _, what = problem.partition(": ")
+            result.lines.append(messages.render("marks-missing", None, page=page, what=what))
+        if missing:
+            result.ok = False
+            return False
+    if target.edition != scheme.highest:
+        # Imported here: the restricted edition has no audit, and lxml's HTML module
+        # takes a twentieth of a second to load.
+        from . import audit as audit_module
+
+        report = audit_module.audit_edition(folder, src, target.edition,
+                                            audit_cache(prepared.work))
+        result.audit = report
+        if "no-restricted-sources" in report.notes:
+            result.lines.append(messages.render("audit-no-restricted", None))
+        if not report.clean:
+            for hit in report.hits:
+                result.lines.append(messages.render(
+                    "audit-hit", f"{target.shown}/{hit.output}", fragment=hit.fragment,
+                    source=hit.source, kind=hit.kind))
+            result.ok = False
+            return False
+    return True
+
+
+def build_editions(src: Path, outs: dict[str, Path], *, parallel: int = 0,
+                   cache: Path | None = None) -> dict[str, Result]:
+    """Build, check and audit every edition of ``outs``, then publish all of them or none.
+
+    Every edition is built even after one failed, so that one run reports every problem;
+    nothing is published unless all passed."""
+    src = Path(src).resolve()
+    results: dict[str, Result] = {}
+    targets: dict[str, publish.Target] = {}
+    for edition, out in outs.items():
+        others = [path for name, path in outs.items() if name != edition]
+        checked = target_of(src, out, edition, cache, others + [
+            path for name, path in default_outputs().items()
+            if name not in outs and name != edition])
+        if isinstance(checked, Result):
+            results[edition] = checked
+        else:
+            targets[edition] = checked
+    staged: list[Staged] = []
+    if len(targets) == len(outs):
+        for edition, target in targets.items():
+            built = stage_edition(src, target, parallel=parallel, cache=cache)
+            if isinstance(built, Staged):
+                staged.append(built)
+                results[edition] = built.result
+            else:
+                results[edition] = built
+    if len(staged) == len(outs):
+        publish.publish([(item.target, item.folder) for item in staged])
+        for item in staged:
+            item.result.out = item.target.path
+        return results
+    for item in staged:
+        shutil.rmtree(item.folder, ignore_errors=True)
+    for edition, out in outs.items():
+        result = results.setdefault(edition, Result(False))
+        result.ok = False
+        result.lines.append(messages.render("not-published", None, out=out))
+    return results
+
+
+def build_edition(src: Path, out: Path, edition: str, *, parallel: int = 0,
+                  cache: Path | None = None) -> Result:
+    """Build, audit and atomically publish one edition; leave ``out`` untouched on failure."""
+    return build_editions(src, {edition: Path(out)}, parallel=parallel, cache=cache)[edition]
 
 
 def audit_cache(work: Path) -> Path:
     """Where the audit keeps what it worked out about each restricted source: beside the
     editions' work folders of the same tree, outside every edition."""
     return work.parent / "audit-fingerprints.json"
-
-
-def _publish(builds: dict[str, Path], out: Path, src: Path, edition: str, scheme: Scheme,
-             result: Result, cache: Path | None = None) -> Result:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        for folder, built in builds.items():
-            shutil.copytree(built, fresh / folder, dirs_exist_ok=True, ignore=_not_published)
-        if edition != scheme.levels[0]:
-            for problem in marking.verify_marks(fresh):
-                page, _, what = problem.partition(": ")
-                result.lines.append(messages.render("marks-missing", None, page=page, what=what))
-            if any("marks-missing" in line for line in result.lines):
-                result.lines.append(messages.render("not-published", None, out=out))
-                result.ok = False
-                return result
-        if edition != scheme.highest:
-            # Imported here: the restricted edition has no audit, and lxml's HTML module
-            # takes a twentieth of a second to load.
-            from . import audit as audit_module
-
-            report = audit_module.audit_edition(fresh, src, edition, cache)
-            result.audit = report
-            if "no-restricted-sources" in report.notes:
-                result.lines.append(messages.render("audit-no-restricted", None))
-            if not report.clean:
-                for hit in report.hits:
-                    result.lines.append(messages.render(
-                        "audit-hit", f"{out}/{hit.output}", fragment=hit.fragment,
-                        source=hit.source, kind=hit.kind))
-                result.lines.append(messages.render("not-published", None, out=out))
-                result.ok = False
-                return result
-        _swap(fresh, out)
-        fresh = None  # type: ignore[assignment]
-        result.out = out
-        return result
-    finally:
-        if fresh is not None:
-            shutil.rmtree(fresh, ignore_errors=True)
 
 
 def _not_published(folder: str, names: list[str]) -> set[str]:
@@ -460,20 +560,3 @@ def _not_published(folder: str, names: list[str]) -> set[str]:
     if "_sources" in names and not any(Path(folder, "_sources").iterdir()):
         skipped.add("_sources")
     return skipped
-
-
-def _swap(fresh: Path, out: Path) -> None:
-    """Put ``fresh`` in place of ``out`` with two renames; a reader never sees a half edition."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
-    try:
-        fresh.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
