@@ -20,6 +20,7 @@ from lxml import html
 SAMPLE_FOLDERS = ("restricted/taisaku", "restricted/tejun")
 STANDARDS = "restricted/taisaku/index"
 CHAPTERS = (
+    "総則",
     "組織体制",
     "情報資産の分類と管理",
     "情報システム全体の強靱性の向上",
