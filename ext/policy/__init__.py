@@ -18,6 +18,7 @@ from .edition import setup_edition
 from .language import setup_language
 from .marking import setup_marking
 from .navigation import setup_navigation
+from .revision import setup_revision
 from .search import setup_search
 from .traceability import setup_traceability
 
@@ -34,9 +35,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_clause(app)
     setup_definitions(app)
     setup_traceability(app)
+    setup_revision(app)
     return {
         "version": __version__,
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
