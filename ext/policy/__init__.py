@@ -21,6 +21,7 @@ from .navigation import setup_navigation
 from .revision import setup_revision
 from .search import setup_search
 from .traceability import setup_traceability
+from .wording import setup_wording
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_definitions(app)
     setup_traceability(app)
     setup_revision(app)
+    setup_wording(app)
     return {
         "version": __version__,
         "env_version": 3,

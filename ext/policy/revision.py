@@ -424,7 +424,7 @@ class RevisionViews(SphinxPostTransform):
         env = self.env
         data = _domain(env).data
         found: list[nodes.Node] = []
-        names = [name for name in _document_order(env) if name in data["histories"]]
+        names = [name for name in document_order(env) if name in data["histories"]]
         if not names:
             text = "改正履歴のある文書はありません。" if language == "ja" else \
                 "No document records a history."
@@ -486,7 +486,7 @@ def _history_table(history: dict[str, Any], as_of: str, language: str) -> nodes.
     return table
 
 
-def _document_order(env: BuildEnvironment) -> list[str]:
+def document_order(env: BuildEnvironment) -> list[str]:
     """Documents in the order of the tables of contents from the root, then the rest."""
     seen: list[str] = []
     stack = [env.config.root_doc]
