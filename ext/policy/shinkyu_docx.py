@@ -88,7 +88,8 @@ def _paragraph(document: object, text: str, *, bold: bool = False,
 
 def _table(document: object, table: DocumentTable) -> None:
     title = "（削除された文書）" if table.withheld else table.title
-    status = {"added": "（制定）", "deleted": "（廃止）"}.get(table.status, "")
+    status = "" if table.withheld else {"added": "（制定）", "deleted": "（廃止）"}.get(
+        table.status, "")
     _paragraph(document, f"{title}{status} 新旧対照表", bold=True, centre=True)
     _paragraph(document, f"改正後：{table.new_date or '—'}　改正前：{table.old_date or '—'}")
     grid = document.add_table(rows=1, cols=2)  # type: ignore[attr-defined]

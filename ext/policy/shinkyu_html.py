@@ -82,7 +82,8 @@ def _row(row: Row) -> str:
 
 def _document(table: DocumentTable, marking: str | None) -> str:
     title = "（削除された文書）" if table.withheld else escape(table.title)
-    status = {"added": "（制定）", "deleted": "（廃止）"}.get(table.status, "")
+    status = "" if table.withheld else {"added": "（制定）", "deleted": "（廃止）"}.get(
+        table.status, "")
     head = ""
     if marking:
         head += f'<tr><th colspan="2" class="{MARKING_CLASS}">{escape(marking)}</th></tr>'

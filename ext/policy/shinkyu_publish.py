@@ -11,7 +11,6 @@ is not). Both folders are replaced only when everything succeeded, each with two
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 import unicodedata
@@ -56,11 +55,10 @@ def _audited_copy(folder: Path, dest: Path) -> Path:
     return dest
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def _plain(text: str) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    """Letters and digits only, as the audit compares text (its fragments drop the rest)."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text)
+                   if unicodedata.category(c)[0] in "LN")
 
 
 def _public_text(data: dict[str, Any]) -> str:
@@ -151,8 +149,9 @@ def _make(old: snapshot.Snapshot, new: snapshot.Snapshot, editions: tuple[str, s
         folder = work / "tables" / edition
         _write(folder, data_old, data_new, comparison, marked=edition != lowest)
         made[edition] = folder
+        shown = "公開版" if edition == lowest else "庁内版"
         result.lines.append(messages.render(
-            "shinkyu-written", None, edition=edition, out=out / edition, old=old.shown,
+            "shinkyu-written", None, edition=shown, out=out / edition, old=old.shown,
             new=new.shown, changed=len(comparison.documents)))
     hits = _audit(made[lowest], work / "audit", full_trees, lowest, public_now, out / lowest)
     if hits:

@@ -34,7 +34,7 @@ OUTPUT = "wording.json"
 #: Elements that are not the wording of the 規程.
 _LEFT_OUT_CLASSES = {revision.SUPPLEMENTARY_CLASS, revision.NOT_IN_FORCE_CLASS,
                      "policy-trace-implemented-by", "policy-trace-declaration",
-                     "clause-number"}
+                     "clause-number", "toctree-wrapper"}
 _LEFT_OUT_NODES = (nodes.system_message, nodes.comment, nodes.raw, nodes.target,
                    nodes.substitution_definition, addnodes.index, addnodes.toctree,
                    addnodes.only)
