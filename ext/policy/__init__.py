@@ -20,6 +20,7 @@ from .marking import setup_marking
 from .navigation import setup_navigation
 from .revision import setup_revision
 from .search import setup_search
+from .shinkyu_page import setup_shinkyu_page
 from .traceability import setup_traceability
 from .wording import setup_wording
 
@@ -38,6 +39,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_traceability(app)
     setup_revision(app)
     setup_wording(app)
+    setup_shinkyu_page(app)
     return {
         "version": __version__,
         "env_version": 3,

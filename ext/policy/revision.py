@@ -429,6 +429,12 @@ class RevisionViews(SphinxPostTransform):
             text = "改正履歴のある文書はありません。" if language == "ja" else \
                 "No document records a history."
             return [nodes.paragraph(text, text)]
+        if self.config.policy_shinkyu_base:
+            text = "最新の改正の新旧対照表" if language == "ja" else "Old-new comparison table"
+            link = nodes.paragraph()
+            link += nodes.reference(text, text, internal=True, refuri=env._app.builder
+                                    .get_relative_uri(env.docname, "shinkyu"))
+            found.append(link)
         for docname in names:
             history = data["histories"][docname]
             title = env.titles[docname].astext() if docname in env.titles else docname

@@ -11,6 +11,7 @@ boxes are not supported.
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from .shinkyu import Comparison, DocumentTable, Row, Segment, Side
 
@@ -18,25 +19,8 @@ from .shinkyu import Comparison, DocumentTable, Row, Segment, Side
 _LEGEND = "傍線（下線）を付した部分は、改正の部分です。"
 MARKING_CLASS = "policy-shinkyu-marking"
 
-STYLE = """
-.policy-shinkyu { page: shinkyu; font-family: "Yu Mincho", "YuMincho", "MS Mincho",
-  "Hiragino Mincho ProN", "Noto Serif CJK JP", serif; }
-.policy-shinkyu-table { width: 100%; border-collapse: collapse; table-layout: fixed;
-  margin: 0.5em 0 2em; }
-.policy-shinkyu-table th, .policy-shinkyu-table td { border: 1px solid #000;
-  padding: 0.3em 0.6em; vertical-align: top; text-align: left; }
-.policy-shinkyu-table th { text-align: center; font-weight: normal; }
-.policy-shinkyu-table thead { display: table-header-group; }
-.policy-shinkyu-table tr { break-inside: avoid; }
-.policy-shinkyu-table p { margin: 0 0 0.2em; }
-.policy-shinkyu-table ins, .policy-shinkyu-table del { text-decoration: underline;
-  text-underline-offset: 0.18em; background: none; color: inherit; }
-.policy-shinkyu-heading { font-weight: bold; }
-.policy-shinkyu-number { margin-right: 0.5em; }
-.policy-shinkyu-mark { color: inherit; }
-th.policy-shinkyu-marking { font-weight: bold; letter-spacing: 0.1em; }
-@page shinkyu { size: A4 landscape; margin: 16mm 14mm; }
-"""
+#: The table's own style, the same file an edition publishes for its page of the table.
+STYLESHEET = Path(__file__).parent / "static" / "policy-shinkyu.css"
 
 #: Only in the standalone page: the page itself and the marking in every page's margin.
 _PAGE_STYLE = """
@@ -123,7 +107,7 @@ def _dated(date: str) -> str:
 
 def page(comparison: Comparison, title: str, marking: str | None = None) -> str:
     """A whole page, to open in a browser and print."""
-    style = STYLE + _PAGE_STYLE
+    style = STYLESHEET.read_text(encoding="utf-8") + _PAGE_STYLE
     banner = ""
     if marking:
         style += _MARKED_PAGE_STYLE.format(label=marking.replace('"', ""))

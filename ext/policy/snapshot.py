@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,3 +221,22 @@ def wording_of(snapshot: Snapshot, edition: str, work: Path) -> tuple[dict[str, 
             "shinkyu-revision-failed", None, rev=snapshot.name, edition=edition)])
     data = json.loads((work / "wording" / wording.OUTPUT).read_text(encoding="utf-8"))
     return data, tree
+
+
+def main(argv: list[str]) -> int:
+    """``python -m policy.snapshot SRC REVISION EDITION OUT``: write the revision's wording
+    for the edition to OUT (JSON). An edition that carries the table of its latest revision
+    runs this in a process of its own: a Sphinx build cannot run another inside itself."""
+    src, name, edition, out = argv
+    with tempfile.TemporaryDirectory(prefix=".wording-") as work:
+        try:
+            data, _tree = wording_of(resolve(Path(src), name), edition, Path(work))
+        except SnapshotError as exc:
+            print("\n".join(exc.lines), file=sys.stderr)
+            return 1
+    Path(out).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
