@@ -65,7 +65,8 @@ def _collect_pages(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
         raise PolicyError("shinkyu-bad-revision", "conf.py", rev=name) from exc
     older = _older(app, tree, base, edition)
     newer = {"documents": [
-        wording.extract(env, docname, env.get_and_resolve_doctree(docname, app.builder))
+        wording.extract(env, docname, env.get_and_resolve_doctree(
+            docname, app.builder, tags=app.builder.tags))
         for docname in revision.document_order(env)]}
     lowest = app.config.policy_levels[0]
     comparison = shinkyu.compare(older, newer, edition=edition, old_name=name,
