@@ -77,15 +77,16 @@ class revision_history(nodes.General, nodes.Element):
 
 
 def front_matter(path: str | os.PathLike[str]) -> tuple[yaml.Node | None, int]:
-    """The front matter of a MyST file as a YAML node tree, and the file line of its first
-    line. ``(None, 0)`` when there is none or it is not YAML (MyST reports that itself)."""
+    """The front matter of a MyST file that records a history, as a YAML node tree, and the
+    file line of its first line. ``(None, 0)`` when there is no history, or the front matter
+    is not YAML (MyST reports that itself)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None, 0
     lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None, 0
+    if not lines or lines[0].strip() != "---" or f"{HISTORY_KEY}:" not in text:
+        return None, 0  # no history: the YAML is not parsed a second time
     end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
     if end is None:
         return None, 0
@@ -255,7 +256,7 @@ def _language(config: Config) -> str:
     return (config.language or "ja").split("_")[0]
 
 
-def _noun(env: BuildEnvironment, document: nodes.document, english: bool) -> str:
+def _noun(document: nodes.document, english: bool) -> str:
     if english:
         return "document"
     for holder in document.children:
@@ -314,14 +315,14 @@ class HistoryReader(SphinxTransform):
         language = _language(self.config)
         english = language != "ja"
         _domain(env).histories[env.docname] = {
-            **history, "noun": _noun(env, self.document, english=False)}
+            **history, "noun": _noun(self.document, english=False)}
         top = next(iter(self.document.findall(nodes.section)), None)
         if top is None:
             return
         if latest_effective(history):
             mark = not_in_force()
             top.insert(1, mark)
-        entries = provisions(history, _noun(env, self.document, english), language)
+        entries = provisions(history, _noun(self.document, english), language)
         if not entries:
             return
         box = nodes.container(classes=[SUPPLEMENTARY_CLASS])

@@ -114,10 +114,15 @@ class _Extractor:
         return sorted(name for name in node.get("names", []) if explicit.get(name))
 
     def number_of(self, node: nodes.Element) -> str:
-        for inline in node.findall(nodes.inline):
-            if "clause-number" in inline["classes"]:
-                return inline.astext()
-            break
+        """The number the clause numbering put at the start of a clause's title or first
+        paragraph (empty for what is not a numbered clause)."""
+        if not self.is_clause(node) or self.style is None:
+            return ""
+        holder = node[0] if isinstance(node, nodes.section) else next(
+            (child for child in node.children if isinstance(child, nodes.paragraph)), None)
+        first = holder[0] if holder is not None and len(holder) else None
+        if isinstance(first, nodes.inline) and "clause-number" in first["classes"]:
+            return first.astext()
         return ""
 
     def own_lines(self, node: nodes.Element, skip_first: bool) -> list[str]:
@@ -129,9 +134,8 @@ class _Extractor:
             if not isinstance(child, nodes.Node) or _left_out(child) or self.is_clause(child):
                 continue
             found.extend(self.lines(child))
-        if found and self.style is not None:
-            found[0] = found[0].removeprefix(self.style.gap).lstrip(" \u3000") if \
-                self.number_of(node) else found[0]
+        if found and self.style is not None and self.number_of(node):
+            found[0] = found[0].removeprefix(self.style.gap).lstrip(" \u3000")
         return [line for line in found if line]
 
     def lines(self, node: nodes.Node) -> list[str]:
