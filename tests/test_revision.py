@@ -61,7 +61,9 @@ def _with_history(src: Path, history: str) -> Path:
     ("  enacted: 令和6年3月22日\n  revisions:\n    - date: 令和7年3月24日\n"
      "      summary: 見直した\n      reason: 監査の結果\n", "history-unknown-key", 9),
     ("  enacted: 令和7年2月29日\n", "history-bad-date", 5),
-    ("  enacted: 令和6年3月22日\n  effective: 2024-04-31\n", "history-bad-date", 6),
+    ("  enacted: 令和6年3月22日\n  effective: \"2024-04-31\"\n", "history-bad-date", 6),
+    # Unquoted, YAML itself cannot read it: the front matter is refused where it starts.
+    ("  enacted: 令和6年3月22日\n  effective: 2024-04-31\n", "bad-front-matter", 2),
     ("  enacted: 令和6年3月22日\n  revisions:\n    - date: 令和7年3月24日\n",
      "history-missing", 7),
     ("  enacted: 令和6年3月22日\n  revisions: 令和7年\n", "history-bad-shape", 6),
