@@ -6,6 +6,7 @@
     python3 build.py check      すべての文書を検査する。版は作らない (check only)
     python3 build.py i18n       公開文書の翻訳カタログを更新する (update translation catalogs)
     python3 build.py bench [--scales 1,10,50]  処理時間を測る (benchmarks, bench/results.md)
+    python3 build.py shinkyu [OLD [NEW]] [--out DIR]  新旧対照表 (old/new comparison, shinkyu/)
     python3 build.py public | restricted | all  [--src DIR] [--out DIR] [-j N]
 
 On its first run it creates ``.venv`` from ``pyproject.toml`` with the standard library's venv
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".policy-installed"
-COMMANDS = ("all", "check", "public", "restricted", "i18n", "test", "bench")
+COMMANDS = ("all", "check", "public", "restricted", "i18n", "test", "bench", "shinkyu")
 
 
 def _wanted_stamp() -> str:
@@ -69,7 +70,7 @@ def _parse(argv: list[str]):
         description="情報セキュリティポリシーの検査と版の作成 / check the policy, build editions",
     )
     parser.add_argument("command", nargs="?", default="all", choices=COMMANDS,
-                        help="all（既定）, check, public, restricted, i18n, test, bench")
+                        help="all（既定）, check, public, restricted, i18n, test, bench, shinkyu")
     parser.add_argument("--src", type=Path, default=ROOT / "docs",
                         help="原稿フォルダ（conf.py のあるフォルダ） / docs tree, default docs/")
     parser.add_argument("--out", type=Path, default=None,
@@ -86,6 +87,23 @@ def _print(lines: list[str]) -> None:
         print(line, file=sys.stderr)
 
 
+def _shinkyu(args, revisions: list[str]) -> int:
+    """新旧対照表: OLD and NEW are git revisions (tags, commits); NEW defaults to the working
+    tree, OLD to the latest tag (or the last commit)."""
+    if len(revisions) > 2 or any(r.startswith("-") for r in revisions):
+        print(f"エラー: 解釈できない引数です: {' '.join(revisions)}\n"
+              f"    [English] Error: unrecognised arguments: {' '.join(revisions)}",
+              file=sys.stderr)
+        return 2
+    from policy import shinkyu_publish
+
+    old, new = [*revisions, None, None][:2]
+    result = shinkyu_publish.write_tables(args.src.resolve(), old, new,
+                                          (args.out or ROOT / "shinkyu").resolve())
+    _print(result.lines)
+    return 0 if result.ok else 1
+
+
 def main(argv: list[str]) -> int:
     args, rest = _parse(argv)
     if args.command == "test":
@@ -94,6 +112,8 @@ def main(argv: list[str]) -> int:
         from bench.run import main as bench
 
         return bench(rest)
+    if args.command == "shinkyu":
+        return _shinkyu(args, rest)
     if rest:
         print(f"エラー: 解釈できない引数です: {' '.join(rest)}\n"
               f"    [English] Error: unrecognised arguments: {' '.join(rest)}", file=sys.stderr)

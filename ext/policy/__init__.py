@@ -19,8 +19,11 @@ from .incremental import setup_incremental
 from .language import setup_language
 from .marking import setup_marking
 from .navigation import setup_navigation
+from .revision import setup_revision
 from .search import setup_search
+from .shinkyu_page import setup_shinkyu_page
 from .traceability import setup_traceability
+from .wording import setup_wording
 
 __version__ = "0.1.0"
 
@@ -36,9 +39,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_clause(app)
     setup_definitions(app)
     setup_traceability(app)
+    setup_revision(app)
+    setup_wording(app)
+    setup_shinkyu_page(app)
     return {
         "version": __version__,
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

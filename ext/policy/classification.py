@@ -277,7 +277,9 @@ def _markdown_declaration(text: str, levels: tuple[str, ...], strict: bool) -> D
         try:
             data = yaml.safe_load(content)
             node = yaml.compose(content)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, RecursionError) as exc:
+            # What MyST catches too: PyYAML lets ValueError escape for an impossible
+            # timestamp (``effective: 2024-04-31``), and it stopped the build unexplained.
             mark = getattr(exc, "problem_mark", None)
             where = first + 2 + (mark.line if mark is not None else 0)
             problems.append(("bad-front-matter", where, {"detail": _yaml_problem(exc)}))

@@ -316,6 +316,94 @@ CATALOGUE: dict[str, Message] = {
         "an unexpected internal problem occurred: {detail}",
         "details are in .build/last-error.log; please report it to the developers",
     ),
+    # --- revisions: history, 附則, 新旧対照表 --------------------------------------------------
+    "history-bad-shape": Message(
+        "error",
+        "改正履歴（history）の書き方が正しくありません: {detail}",
+        "執筆ガイドの「改正の手順」（guide/revisions.md）の例のとおりに書いてください",
+        "the history (history) is not written as expected: {detail}",
+        "write it as the examples of guide/revisions.md show",
+    ),
+    "history-unknown-key": Message(
+        "error",
+        "改正履歴の項目「{key}」は使えません（使える項目: {known}）",
+        "項目名の綴りを確かめてください",
+        "the history key '{key}' is not known (known: {known})",
+        "check the spelling of the key",
+    ),
+    "history-bad-date": Message(
+        "error",
+        "日付「{value}」を読めないか、存在しない日付です（{detail}）",
+        "2026-04-01 又は 令和8年4月1日 の形で、実在する日付を書いてください。月までの日付"
+        "（令和8年3月）も書けます",
+        "the date '{value}' cannot be read or does not exist ({detail})",
+        "write a real date as 2026-04-01 or 令和8年4月1日; a month (令和8年3月) is allowed",
+    ),
+    "history-missing": Message(
+        "error",
+        "改正履歴に「{key}」がありません",
+        "{key} を書き加えてください",
+        "the history has no '{key}'",
+        "add {key}",
+    ),
+    "history-order": Message(
+        "error",
+        "改正履歴の日付「{date}」が、その前の「{previous}」より前になっています",
+        "制定と改正を古い順に並べ、日付を確かめてください",
+        "the history date '{date}' comes before the one above it, '{previous}'",
+        "list the enactment and revisions oldest first and check the dates",
+    ),
+    "shinkyu-no-git": Message(
+        "error",
+        "git の履歴を読めません: {detail}",
+        "git が入っていること、原稿フォルダが git で管理されていることを確かめてください",
+        "the git history cannot be read: {detail}",
+        "check that git is installed and that the docs tree is in a git repository",
+    ),
+    "shinkyu-bad-revision": Message(
+        "error",
+        "改正前・改正後として指定された「{rev}」が git の履歴にありません",
+        "git tag 又は git log で、タグ名やコミットを確かめてください",
+        "the revision '{rev}' is not in the git history",
+        "check the tag or commit with git tag or git log",
+    ),
+    "shinkyu-no-tree": Message(
+        "error",
+        "「{rev}」の時点の「{path}」に conf.py がありません",
+        "原稿フォルダ（--src）と、比べる時点を確かめてください",
+        "'{path}' has no conf.py at '{rev}'",
+        "check the docs tree (--src) and the revisions compared",
+    ),
+    "shinkyu-revision-failed": Message(
+        "error",
+        "「{rev}」の時点の原稿から{edition}の新旧対照表を作れませんでした（上の誤りを参照）",
+        "その時点の原稿の誤りを確かめてください。改正前の原稿の誤りは、その時点の版でも"
+        "誤りだったはずです",
+        "the {edition} comparison could not be made from the sources at '{rev}' (see above)",
+        "check the errors above in the sources of that revision",
+    ),
+    "shinkyu-bad-out": Message(
+        "error",
+        "出力先「{out}」には新旧対照表を書けません（{detail}）",
+        "--out には、原稿フォルダの外の、空のフォルダか新旧対照表のフォルダを指定してください",
+        "the comparison cannot be written to '{out}' ({detail})",
+        "give --out an empty folder, or one holding comparisons, outside the docs tree",
+    ),
+    "shinkyu-not-written": Message(
+        "error",
+        "新旧対照表を書きませんでした。「{out}」は前回のまま変更していません",
+        "上の誤りを直してから、もう一度実行してください",
+        "the comparison was not written; '{out}' is unchanged",
+        "fix the errors above and run again",
+    ),
+    "shinkyu-written": Message(
+        "note",
+        "{edition}の新旧対照表を「{out}」に書きました（{old} → {new}、変更のある文書"
+        " {changed} 件）",
+        "印刷は HTML を、例規審査には .docx をお使いください",
+        "the {edition} comparison is in '{out}' ({old} → {new}, {changed} document(s) changed)",
+        "print the HTML page; send the .docx for review",
+    ),
     # --- clauses: numbering and references -------------------------------------------------
     "clause-unknown-style": Message(
         "error",
