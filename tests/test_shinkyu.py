@@ -303,11 +303,11 @@ def test_bad_requests_are_refused(tmp_path: Path) -> None:
     assert not result.ok and "[policy.shinkyu-bad-revision]" in "\n".join(result.lines)
     assert not (tmp_path / "out").exists()
     result = shinkyu_publish.write_tables(src, "v1", None, src / "shinkyu")
-    assert not result.ok and "[policy.shinkyu-bad-out]" in "\n".join(result.lines)
+    assert not result.ok and "[policy.out-in-tree]" in "\n".join(result.lines)
     (tmp_path / "other" / "public").mkdir(parents=True)
     (tmp_path / "other" / "public" / "index.html").write_text("web site", encoding="utf-8")
     result = shinkyu_publish.write_tables(src, "v1", None, tmp_path / "other")
-    assert not result.ok and "[policy.shinkyu-bad-out]" in "\n".join(result.lines)
+    assert not result.ok and "[policy.out-not-edition]" in "\n".join(result.lines)
     assert (tmp_path / "other" / "public" / "index.html").read_text() == "web site"
 
 

@@ -382,13 +382,6 @@ CATALOGUE: dict[str, Message] = {
         "the {edition} comparison could not be made from the sources at '{rev}' (see above)",
         "check the errors above in the sources of that revision",
     ),
-    "shinkyu-bad-out": Message(
-        "error",
-        "出力先「{out}」には新旧対照表を書けません（{detail}）",
-        "--out には、原稿フォルダの外の、空のフォルダか新旧対照表のフォルダを指定してください",
-        "the comparison cannot be written to '{out}' ({detail})",
-        "give --out an empty folder, or one holding comparisons, outside the docs tree",
-    ),
     "shinkyu-not-written": Message(
         "error",
         "新旧対照表を書きませんでした。「{out}」は前回のまま変更していません",

@@ -6,7 +6,8 @@ and a Word file into ``DIR/<edition>/``. The public table is then audited like t
 edition: the audit scans the HTML and the text parts of the Word file against the
 restricted sources of the newer revision, and also against those of the older one (a
 restricted passage deleted since is still restricted; one that the newer revision publishes
-is not). Both folders are replaced only when everything succeeded, each with two renames.
+is not). Both folders are put in place only when everything succeeded, by the same rules
+and the same all-or-none exchange as the editions (``publish.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import messages, shinkyu, shinkyu_docx, shinkyu_html, snapshot
-from .runner import Result, _swap
+from . import messages, publish, shinkyu, shinkyu_docx, shinkyu_html, snapshot
+from .runner import PROJECT_ROOT, Result
 
 HTML_NAME = "shinkyu.html"
 DOCX_NAME = "shinkyu.docx"
@@ -94,9 +95,6 @@ def write_tables(src: Path, old: str | None, new: str | None, out: Path) -> Resu
     the working tree) in both editions; write ``out/<edition>/shinkyu.html`` and ``.docx``."""
     src = Path(src).resolve()
     out = Path(out).resolve()
-    inside = "原稿フォルダの中です / inside the docs tree"
-    if out == src or src in out.parents:
-        return Result(False, [messages.render("shinkyu-bad-out", None, out=out, detail=inside)])
     try:
         old_snapshot = snapshot.resolve(src, old or snapshot.default_old(src))
         new_snapshot = snapshot.resolve(src, new)
@@ -104,11 +102,17 @@ def write_tables(src: Path, old: str | None, new: str | None, out: Path) -> Resu
     except snapshot.SnapshotError as exc:
         return Result(False, exc.lines)
     editions = (levels[-1], levels[0])
-    others = [out / edition for edition in editions if not _usable(out / edition)]
-    if others:
-        return Result(False, [messages.render(
-            "shinkyu-bad-out", None, out=others[0],
-            detail="新旧対照表でないファイルがあります / it holds other files")])
+    targets: dict[str, publish.Target] = {}
+    for edition in editions:
+        checked = publish.check_target(
+            out / edition, f"shinkyu-{edition}", src,
+            reserved=[PROJECT_ROOT / ".build", PROJECT_ROOT / ".git", PROJECT_ROOT / ".venv",
+                      PROJECT_ROOT / "ext"],
+            others=[out / other for other in editions if other != edition],
+            earlier_edition_ok=_usable(out / edition))
+        if isinstance(checked, str):
+            return Result(False, [checked])
+        targets[edition] = checked
     result = Result(True)
     with tempfile.TemporaryDirectory(prefix=".shinkyu-") as tmp:
         try:
@@ -119,11 +123,11 @@ def write_tables(src: Path, old: str | None, new: str | None, out: Path) -> Resu
         if not result.ok:
             result.lines.append(messages.render("shinkyu-not-written", None, out=out))
             return result
-        out.mkdir(parents=True, exist_ok=True)
+        staged = []
         for edition, folder in made.items():
-            fresh = Path(tempfile.mkdtemp(prefix=f".{edition}.new-", dir=out))
-            shutil.copytree(folder, fresh, dirs_exist_ok=True)
-            _swap(fresh, out / edition)
+            publish.write_marker(folder, targets[edition].edition)
+            staged.append((targets[edition], folder))
+        publish.publish(staged)
     result.out = out
     return result
 
